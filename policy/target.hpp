@@ -1,0 +1,42 @@
+#pragma once
+// The request target: checked so that what is classified is exactly what is forwarded,
+// then split into environment, area and the target the upstream receives.
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "policy/alma_error.hpp"
+#include "policy/areas.hpp"
+
+namespace almagate {
+
+struct parsed_target {
+  std::string_view environment;  // "" when the script used /almaws/v1/... (the default)
+  std::string_view area_segment; // "bibs", "items", "acq", ... (not yet known to be valid)
+  std::vector<std::string_view> segments_after_v1;  // area segment first
+  std::string upstream_target;   // "/almaws/v1/...[?query]" without apikey parameters
+  std::vector<std::string_view> apikeys;  // values of the apikey parameters, in order
+  std::string_view op;           // value of `op=`, if any
+  std::string_view format;       // value of `format=`, if any
+  std::string log_target;        // upstream_target with secrets (password=...) redacted
+};
+
+// Parses an origin-form target. On a target that could be routed differently upstream than it
+// is classified here, returns a 400 INVALID_REQUEST refusal; on one that is not an Alma API
+// path, a 404 ROUTING_ERROR. The views point into `target`.
+struct target_result {
+  std::optional<parsed_target> target;
+  refusal error;
+};
+target_result parse_target(std::string_view target);
+
+// The access a call needs: reads are GET and HEAD, POST users/{id}?op=auth and POST to an
+// area's test path (users/operation/test for users). Everything else writes.
+access access_needed(std::string_view method, const parsed_target& target);
+
+// The target with the values of secret query parameters (password, apikey) replaced.
+std::string redact_target(std::string_view target);
+
+}  // namespace almagate

@@ -1,0 +1,35 @@
+#pragma once
+// Client tokens: where a script puts them, how they are stored (SHA-256 only), how new ones are made.
+
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace almagate {
+
+// Lower-case hex SHA-256 of `text`.
+std::string sha256_hex(std::string_view text);
+
+// A new random token ("agt_" + 43 base64url characters, 256 bits).
+std::string new_token();
+
+// The token from one Authorization header value ("apikey X" or "Bearer X", scheme
+// case-insensitive). nullopt for any other scheme or an empty credential.
+std::optional<std::string_view> token_from_authorization(std::string_view value);
+
+enum class token_status { none, one, conflicting };
+
+// Collects the tokens a call carries; the same token sent twice is still one.
+class token_collector {
+ public:
+  void add(std::string_view token);
+  token_status status() const { return status_; }
+  std::string_view token() const { return token_; }
+
+ private:
+  token_status status_ = token_status::none;
+  std::string_view token_;
+};
+
+}  // namespace almagate
