@@ -1,0 +1,114 @@
+#pragma once
+// Where the day's counts live: the in-process memory store or Redis, shared by instances.
+//
+// Threading: a store instance belongs to ONE event loop (one io_context thread). Call it only
+// from that loop; its completions resume there. The gateway creates one instance per loop with
+// a store_factory (redis: one non-blocking hiredis connection per loop; memory: every
+// instance shares one mutex-guarded state, so all loops of a process see the same counts).
+//
+// Errors are values (store_errc in budget_store_error.hpp): an operation never throws, never
+// hangs past the store's command timeout, and the store reconnects by itself.
+//
+// Leases: charge() grants any amount in [min_calls, max_calls] in one atomic step and never
+// lets a count pass its limit, so an instance can take a block of budget ahead of time and
+// give back what it did not use with refund().
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/system/result.hpp>
+
+#include "policy/areas.hpp"
+#include "policy/budget.hpp"
+#include "policy/budget_store_error.hpp"
+#include "policy/config.hpp"
+#include "policy/day.hpp"
+#include "proxy/io.hpp"
+
+namespace almagate {
+
+template <class T>
+using store_result = boost::system::result<T>;
+
+// How long a day's counts outlive the day (clock skew between instances, late refunds).
+inline constexpr std::chrono::hours count_slack{2};
+
+// One pool's counts for one pool-day.
+struct pool_day_key {
+  std::string pool;                     // pool::name
+  std::string day;                      // pool_day::label
+  std::chrono::sys_seconds expire_at;   // pool_day::next_reset + count_slack
+};
+pool_day_key key_for(const pool& p, const pool_day& d);
+
+struct charge_request {
+  pool_day_key where;
+  std::string client;                   // client::id
+  budget_limits limits;                 // pool limit, tier reserve, client quota
+  std::int64_t min_calls = 1;           // grant at least this many or nothing
+  std::int64_t max_calls = 1;           // and at most this many
+  std::chrono::seconds retry_after{0};  // pool_day::until_reset, echoed on refusal
+};
+
+struct charge_reply {
+  outcome result = outcome::charged;
+  std::int64_t granted = 0;              // calls counted now (0 when refused)
+  budget_state counts;                   // after this charge
+  std::int64_t remaining_for_client = 0; // budget.hpp remaining_for_client(counts, limits)
+  std::chrono::seconds retry_after{0};   // request's retry_after when refused, else 0
+  bool counted_locally = false;          // store_failure share: decided by this instance alone
+};
+
+struct refund_request {
+  pool_day_key where;
+  std::string client;
+  std::int64_t calls = 1;  // counts never go below zero
+};
+
+// One line of the usage report: calls per day, client, environment, area, access, status.
+struct usage_record {
+  std::string day;          // the pool-day label (the gateway's own zone if not counted)
+  std::string client;
+  std::string environment;
+  area area_ = area::bibs;
+  access access_ = access::read;
+  int status_class = 2;     // 2 for 2xx, ... 4 for refused by almagate (429)
+  std::int64_t calls = 1;
+};
+
+class budget_store {
+ public:
+  virtual ~budget_store() = default;
+
+  // Atomically decides (budget.hpp decide) and counts to the client's quota and the pool.
+  virtual awaitable<store_result<charge_reply>> charge(charge_request request) = 0;
+
+  // Gives back calls that never reached the upstream, or the unused part of a lease.
+  virtual awaitable<store_result<budget_state>> refund(refund_request request) = 0;
+
+  // X-Exl-Api-Remaining: pool used becomes max(used, daily_limit - alma_remaining).
+  // The returned state's client_used is 0 (no client involved).
+  virtual awaitable<store_result<budget_state>> reconcile_remaining(
+      pool_day_key where, std::int64_t daily_limit, std::int64_t alma_remaining) = 0;
+
+  // An upstream 429 DAILY_THRESHOLD: refuse everything in this pool until its reset.
+  virtual awaitable<store_result<void>> mark_pool_spent(pool_day_key where) = 0;
+
+  virtual awaitable<store_result<budget_state>> read_counts(pool_day_key where,
+                                                            std::string client) = 0;
+
+  // Fire and forget (pipelined); lost if the store is down.
+  virtual void record_usage(usage_record record) = 0;
+
+  // Every usage line recorded for a day (summed over instances).
+  virtual awaitable<store_result<std::vector<usage_record>>> read_usage(std::string day) = 0;
+};
+
+// Creates the store instance of one event loop.
+using store_factory = std::function<std::unique_ptr<budget_store>(executor)>;
+
+}  // namespace almagate
