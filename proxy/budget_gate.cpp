@@ -1,0 +1,141 @@
+#include "proxy/budget_gate.hpp"
+
+#include <charconv>
+
+#include "policy/day.hpp"
+
+namespace almagate {
+
+std::string utc_day_label(std::chrono::system_clock::time_point now) {
+  auto day = std::chrono::floor<std::chrono::days>(now);
+  std::chrono::year_month_day ymd{day};
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
+                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
+  return buf;
+}
+
+budget_gate::budget_gate(gateway& shared, executor ex)
+    : shared_(shared), ex_(ex), store_(shared.make_store(ex)) {}
+
+awaitable<budget_outcome> budget_gate::charge(const config& cfg, const forward_plan& plan) {
+  budget_outcome out;
+  auto now = std::chrono::system_clock::now();
+  const pool* p = plan.env->counted_in;
+  if (!p) {
+    out.ticket = budget_ticket{};
+    out.ticket->usage_day = utc_day_label(now);
+    out.ticket->client = plan.who->id;
+    co_return out;
+  }
+  const date::time_zone* zone = shared_.zone_of(*p);
+  pool_day day = pool_day_at(p->reset_time, *zone, now);
+
+  charge_request request;
+  request.where = key_for(*p, day);
+  request.client = plan.who->id;
+  request.limits = {p->daily_limit, p->reserve_for(plan.who->tier_), plan.who->daily_quota};
+  request.retry_after = day.until_reset;
+
+  auto reply = co_await store_->charge(request);
+  if (!reply) {
+    note_store_error(cfg, reply.error());
+    if (cfg.store_failure == store_failure_mode::open) {
+      out.ticket = budget_ticket{};
+      out.ticket->usage_day = day.label;
+      out.ticket->client = plan.who->id;
+      co_return out;
+    }
+    out.refused = {503, "GENERAL_ERROR",
+                   "The gateway cannot reach its budget store; the call was not forwarded. "
+                   "Try again shortly.",
+                   5};
+    co_return out;
+  }
+  note_store_ok();
+  auto fields = rate_limit_fields_for(reply->counts, request.limits, day.until_reset);
+  if (reply->result != outcome::charged) {
+    out.refused = {429, "DAILY_THRESHOLD", std::string(outcome_message(reply->result)),
+                   static_cast<unsigned>(day.until_reset.count())};
+    out.headers = std::move(fields);
+    co_return out;
+  }
+  budget_ticket ticket;
+  ticket.counted = true;
+  ticket.where = std::move(request.where);
+  ticket.client = plan.who->id;
+  ticket.limits = request.limits;
+  ticket.counts = reply->counts;
+  ticket.until_reset = day.until_reset;
+  ticket.usage_day = day.label;
+  ticket.headers = std::move(fields);
+  out.ticket = std::move(ticket);
+  co_return out;
+}
+
+void budget_gate::refund(const budget_ticket& ticket) {
+  if (!ticket.counted) return;
+  net::co_spawn(
+      ex_,
+      [](budget_store& store, refund_request request) -> awaitable<void> {
+        co_await store.refund(std::move(request));
+      }(*store_, refund_request{ticket.where, ticket.client, 1}),
+      net::detached);
+}
+
+void budget_gate::observe_upstream(const budget_ticket& ticket, std::string_view alma_remaining,
+                                   bool daily_threshold) {
+  if (ticket.where.pool.empty()) return;
+  if (daily_threshold) {
+    shared_.log().warn("pool {}: Alma answered DAILY_THRESHOLD; the pool is spent until its reset",
+                       ticket.where.pool);
+    net::co_spawn(
+        ex_,
+        [](budget_store& store, pool_day_key where) -> awaitable<void> {
+          co_await store.mark_pool_spent(std::move(where));
+        }(*store_, ticket.where),
+        net::detached);
+    return;
+  }
+  std::int64_t remaining = 0;
+  auto [ptr, ec] =
+      std::from_chars(alma_remaining.data(), alma_remaining.data() + alma_remaining.size(), remaining);
+  if (alma_remaining.empty() || ec != std::errc{} || remaining < 0) return;
+  // Only worth a store call when Alma counts more than we do.
+  if (ticket.limits.daily_limit - remaining <= ticket.counts.pool_used) return;
+  net::co_spawn(
+      ex_,
+      [](budget_store& store, pool_day_key where, std::int64_t limit,
+         std::int64_t remaining) -> awaitable<void> {
+        co_await store.reconcile_remaining(std::move(where), limit, remaining);
+      }(*store_, ticket.where, ticket.limits.daily_limit, remaining),
+      net::detached);
+}
+
+void budget_gate::record_usage(const budget_ticket& ticket, const forward_plan& plan,
+                               unsigned status) {
+  usage_record record;
+  record.day = ticket.usage_day;
+  record.client = plan.who->id;
+  record.environment = plan.env->name;
+  record.area_ = plan.area_;
+  record.access_ = plan.needed;
+  record.status_class = static_cast<int>(status / 100);
+  store_->record_usage(std::move(record));
+}
+
+void budget_gate::note_store_error(const config& cfg, const boost::system::error_code& ec) {
+  if (!shared_.store_down.exchange(true))
+    shared_.log().error("budget store unavailable ({}): store_failure={}: {}", ec.message(),
+                        cfg.store_failure == store_failure_mode::open ? "open" : "closed",
+                        cfg.store_failure == store_failure_mode::open
+                            ? "forwarding calls uncounted"
+                            : "refusing calls with 503");
+}
+
+void budget_gate::note_store_ok() {
+  if (shared_.store_down.load(std::memory_order_relaxed) && shared_.store_down.exchange(false))
+    shared_.log().info("budget store reachable again");
+}
+
+}  // namespace almagate

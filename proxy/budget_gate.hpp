@@ -1,0 +1,64 @@
+#pragma once
+// Charges each forwarded call to the shared budget before it goes upstream, and carries the
+// store's answers back: refusals, refunds, reconciliation with Alma's own count, usage lines.
+// One per event loop, like its store.
+
+#include <memory>
+#include <optional>
+
+#include "policy/budget_store.hpp"
+#include "policy/decision.hpp"
+#include "policy/rate_limit_headers.hpp"
+#include "proxy/gateway.hpp"
+
+namespace almagate {
+
+// What a charged call carries until its response has gone back.
+struct budget_ticket {
+  bool counted = false;  // charged in the store (false: pool-less environment or failed open)
+  pool_day_key where;
+  std::string client;
+  budget_limits limits;
+  budget_state counts;
+  std::chrono::seconds until_reset{0};
+  std::string usage_day;
+  std::optional<rate_limit_fields> headers;
+};
+
+struct budget_outcome {
+  std::optional<budget_ticket> ticket;  // the call may go on
+  refusal refused;                      // otherwise why not
+  std::optional<rate_limit_fields> headers;
+};
+
+class budget_gate {
+ public:
+  budget_gate(gateway& shared, executor ex);
+
+  awaitable<budget_outcome> charge(const config& cfg, const forward_plan& plan);
+
+  // The call never reached the upstream: give its charge back.
+  void refund(const budget_ticket& ticket);
+
+  // After the upstream's response header: X-Exl-Api-Remaining raises the pool's used count
+  // to what Alma counted; an upstream DAILY_THRESHOLD marks the pool spent.
+  void observe_upstream(const budget_ticket& ticket, std::string_view alma_remaining,
+                        bool daily_threshold);
+
+  void record_usage(const budget_ticket& ticket, const forward_plan& plan, unsigned status);
+
+  budget_store& store() { return *store_; }
+
+ private:
+  void note_store_error(const config& cfg, const boost::system::error_code& ec);
+  void note_store_ok();
+
+  gateway& shared_;
+  executor ex_;
+  std::unique_ptr<budget_store> store_;
+};
+
+// The day label for usage outside any pool: the UTC date.
+std::string utc_day_label(std::chrono::system_clock::time_point now);
+
+}  // namespace almagate

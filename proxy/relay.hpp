@@ -1,0 +1,77 @@
+#pragma once
+// Streams a message body from a parser to a serializer in bounded chunks, never holding it whole
+// (the shape of Beast's http_relay example, as a coroutine).
+
+#include <array>
+#include <chrono>
+#include <cstdint>
+
+#include "proxy/io.hpp"
+
+namespace almagate {
+
+inline constexpr std::size_t relay_chunk_bytes = 16 * 1024;
+
+struct relay_result {
+  error_code read_ec;   // from the side being read
+  error_code write_ec;  // from the side being written
+  std::uint64_t body_bytes = 0;
+  explicit operator bool() const { return !read_ec && !write_ec; }
+};
+
+// Writes the header of `parser`'s message to `output`, then the body as it arrives from
+// `input`. Each read and write has its own deadline.
+template <bool is_request, class Input, class Output>
+awaitable<relay_result> relay_message(Input& input, beast::flat_buffer& input_buffer,
+                                      http::parser<is_request, http::buffer_body>& parser,
+                                      Output& output, std::chrono::milliseconds read_timeout,
+                                      std::chrono::milliseconds write_timeout) {
+  relay_result result;
+  std::array<char, relay_chunk_bytes> chunk;
+  auto& body = parser.get().body();
+  http::serializer<is_request, http::buffer_body> serializer{parser.get()};
+
+  body.data = nullptr;
+  body.size = 0;
+  body.more = !parser.is_done();
+  beast::get_lowest_layer(output).expires_after(write_timeout);
+  auto [hec, hn] = co_await http::async_write_header(output, serializer, use_tuple);
+  if (hec && hec != http::error::need_buffer) {
+    result.write_ec = hec;
+    co_return result;
+  }
+
+  while (!parser.is_done()) {
+    body.data = chunk.data();
+    body.size = chunk.size();
+    beast::get_lowest_layer(input).expires_after(read_timeout);
+    auto [rec, rn] = co_await http::async_read(input, input_buffer, parser, use_tuple);
+    if (rec && rec != http::error::need_buffer) {
+      result.read_ec = rec;
+      co_return result;
+    }
+    std::size_t got = chunk.size() - body.size;
+    result.body_bytes += got;
+    body.data = got ? chunk.data() : nullptr;
+    body.size = got;
+    body.more = !parser.is_done();
+    beast::get_lowest_layer(output).expires_after(write_timeout);
+    auto [wec, wn] = co_await http::async_write(output, serializer, use_tuple);
+    if (wec && wec != http::error::need_buffer) {
+      result.write_ec = wec;
+      co_return result;
+    }
+  }
+  if (!serializer.is_done()) {
+    // The last (empty) piece: the chunked encoding's terminator.
+    body.data = nullptr;
+    body.size = 0;
+    body.more = false;
+    beast::get_lowest_layer(output).expires_after(write_timeout);
+    auto [wec, wn] = co_await http::async_write(output, serializer, use_tuple);
+    if (wec && wec != http::error::need_buffer) result.write_ec = wec;
+  }
+  co_return result;
+}
+
+}  // namespace almagate

@@ -1,0 +1,457 @@
+#include "proxy/session.hpp"
+
+#include <array>
+#include <chrono>
+#include <optional>
+
+#include "policy/decision.hpp"
+#include "policy/location.hpp"
+#include "policy/rate_limit_headers.hpp"
+#include "proxy/access_log.hpp"
+#include "proxy/headers.hpp"
+#include "proxy/relay.hpp"
+#include "proxy/request_id.hpp"
+
+namespace almagate {
+
+namespace {
+
+using clock = std::chrono::steady_clock;
+
+double ms_between(clock::time_point a, clock::time_point b) {
+  return std::chrono::duration<double, std::milli>(b - a).count();
+}
+
+bool is_normal_ending(const error_code& ec) {
+  return ec == http::error::end_of_stream || ec == net::error::eof ||
+         ec == ssl::error::stream_truncated || ec == net::error::operation_aborted ||
+         ec == net::error::connection_reset || ec == beast::error::timeout;
+}
+
+// How one forwarding attempt ended.
+enum class exchange_end {
+  done,              // response relayed (fully or as far as the script let us)
+  retry,             // a reused connection was dead before anything happened: try a new one
+  upstream_failed,   // nothing sent to the script yet: answer 502
+  upstream_timeout,  // nothing sent to the script yet: answer 504
+  client_failed,     // the script went away or broke the body: close
+  body_too_large,    // the request body passed max_body_bytes: answer 413
+};
+
+template <class Stream>
+class session {
+ public:
+  session(Stream& stream, worker& owner, bool tls)
+      : stream_(stream), owner_(owner), shared_(owner.shared()), tls_(tls) {}
+
+  awaitable<void> run() {
+    bool first = true;
+    while (co_await handle_call(first)) first = false;
+    co_await close();
+  }
+
+ private:
+  struct call {
+    std::string id = new_request_id();
+    clock::time_point started = clock::now();
+    config_ptr cfg;
+    body_format format = body_format::xml;
+    unsigned version = 11;
+    bool keep_alive = true;
+    bool head = false;
+    access_record record;
+    std::optional<rate_limit_fields> rate_headers;  // the client's daily allowance
+    std::string target;  // as the script sent it
+  };
+
+  awaitable<bool> handle_call(bool first) {
+    auto cfg = shared_.snapshot();
+    const limits& limit = cfg->limit;
+    http::request_parser<http::buffer_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(limit.max_header_bytes));
+    parser.body_limit(limit.max_body_bytes);
+
+    lowest().expires_after(first ? limit.client_header_timeout : limit.keepalive_timeout);
+    auto [ec, n] = co_await http::async_read_header(stream_, buffer_, parser, use_tuple);
+    call c;
+    c.cfg = std::move(cfg);
+    if (ec) {
+      c.keep_alive = false;
+      if (ec == http::error::body_limit) {
+        // The header was read whole: answer in the format the script asked for.
+        auto target = parse_target(parser.get().target());
+        c.format = preferred_format(target.target ? target.target->format : std::string_view{},
+                                    parser.get()[http::field::accept]);
+        c.version = parser.get().version();
+        refusal r{413, "REQUEST_TOO_LARGE", "The request body is too large."};
+        co_await send_refusal(c, std::move(r));
+      } else if (ec == http::error::header_limit) {
+        refusal r{413, "REQUEST_TOO_LARGE", "The request header is too large."};
+        co_await send_refusal(c, std::move(r));
+      } else if (!is_normal_ending(ec) && ec != http::error::partial_message) {
+        refusal r{400, "INVALID_REQUEST", "The request is not valid HTTP."};
+        co_await send_refusal(c, std::move(r));
+      }
+      co_return false;
+    }
+
+    auto& req = parser.get();
+    c.version = req.version();
+    c.keep_alive = req.keep_alive();
+    c.head = req.method() == http::verb::head;
+    c.record.method = req.method_string();
+
+    // The decision's views point into the target; keep it while the forwarded copy changes.
+    c.target = req.target();
+    request_view view;
+    view.method = req.method_string();
+    view.target = c.target;
+    for (auto it = req.find(http::field::authorization);
+         it != req.end() && it->name() == http::field::authorization; ++it)
+      view.authorization.push_back(it->value());
+    view.has_method_override = has_method_override(req);
+
+    decision d = decide(view, *c.cfg);
+    c.format = preferred_format(d.format_param, req[http::field::accept]);
+    if (d.who) c.record.client = d.who->id;
+    if (d.env) c.record.environment = d.env->name;
+    if (d.area_) c.record.area = area_name(*d.area_);
+    if (d.needed != access::none) c.record.access = access_name(d.needed);
+    std::string log_path = d.forward ? d.forward->target.log_target : redact_target(req.target());
+    c.record.path = log_path;
+
+    if (!d.forward) co_return co_await refuse_and_continue(c, parser, std::move(d.refused));
+    if (auto length = parser.content_length(); length && *length > limit.max_body_bytes) {
+      refusal r{413, "REQUEST_TOO_LARGE", "The request body is too large."};
+      co_return co_await refuse_and_continue(c, parser, std::move(r));
+    }
+
+    co_return co_await forward(c, parser, *d.forward);
+  }
+
+  awaitable<bool> forward(call& c, http::request_parser<http::buffer_body>& parser,
+                          const forward_plan& plan) {
+    auto& req = parser.get();
+    const limits& limit = c.cfg->limit;
+    bool expects_continue = beast::iequals(req[http::field::expect], "100-continue");
+    std::string host_header(req[http::field::host]);
+    req.target(plan.target.upstream_target);
+    strip_hop_by_hop(req);
+    strip_client_credentials(req);
+    req.erase(http::field::expect);
+    req.set(http::field::authorization, "apikey " + plan.key->secret);
+    const auto& up = plan.env->upstream;
+    bool default_port = up.port == (up.tls ? 443 : 80);
+    req.set(http::field::host, default_port ? up.host : up.host + ":" + std::to_string(up.port));
+    req.version(11);
+    req.keep_alive(true);
+    bool bodyless = parser.is_done();
+
+    auto charged = co_await owner_.budget().charge(*c.cfg, plan);
+    c.rate_headers = std::move(charged.headers);
+    if (!charged.ticket) co_return co_await refuse_and_continue(c, parser, std::move(charged.refused));
+    const budget_ticket& ticket = *charged.ticket;
+
+    if (expects_continue && !bodyless) {
+      // The script waits for this before it sends the body; it has passed every check.
+      static constexpr std::string_view interim = "HTTP/1.1 100 Continue\r\n\r\n";
+      lowest().expires_after(limit.client_body_timeout);
+      auto [wec, wn] = co_await net::async_write(stream_, net::buffer(interim), use_tuple);
+      if (wec) co_return false;
+    }
+
+    std::string public_base = (tls_ ? "https://" : "http://") +
+                              (is_plausible_host(host_header) ? host_header : listen_host());
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      auto connected = co_await owner_.pool().acquire(up, limit.upstream_connect_timeout);
+      if (!connected.connection) {
+        owner_.budget().refund(ticket);
+        bool timeout = connected.failure == connect_failure::timeout;
+        shared_.log().warn("request {}: upstream {} unreachable: {}", c.id, up.text,
+                           connected.ec.message());
+        c.record.outcome = "upstream_unreachable";
+        refusal r = upstream_refusal(timeout, "The upstream could not be reached.");
+        co_return co_await refuse_and_continue(c, parser, std::move(r));
+      }
+      auto connection = std::move(connected.connection);
+      auto attempt_call = std::visit(
+          [&](auto& upstream) {
+            return exchange(c, parser, *connection, upstream, plan, ticket, public_base, bodyless);
+          },
+          connection->stream);
+      exchange_end end = co_await std::move(attempt_call);
+      switch (end) {
+        case exchange_end::done:
+          if (reusable_) owner_.pool().release(std::move(connection), limit);
+          owner_.budget().record_usage(ticket, plan, c.record.status);
+          log_call(c);
+          co_return c.keep_alive;
+        case exchange_end::retry:
+          continue;
+        case exchange_end::upstream_failed:
+        case exchange_end::upstream_timeout: {
+          bool timeout = end == exchange_end::upstream_timeout;
+          c.record.outcome = "upstream_error";
+          c.keep_alive = c.keep_alive && parser.is_done();
+          refusal r = upstream_refusal(timeout, "The upstream failed to answer.");
+          co_await send_refusal(c, std::move(r));
+          co_return c.keep_alive;
+        }
+        case exchange_end::body_too_large: {
+          c.keep_alive = false;
+          refusal r{413, "REQUEST_TOO_LARGE", "The request body is too large."};
+          co_await send_refusal(c, std::move(r));
+          co_return false;
+        }
+        case exchange_end::client_failed:
+          c.record.outcome = "client_aborted";
+          c.record.status = 499;
+          log_call(c);
+          co_return false;
+      }
+    }
+    c.keep_alive = false;
+    refusal r{502, "GENERAL_ERROR", "The upstream failed to answer."};
+    co_await send_refusal(c, std::move(r));
+    co_return false;
+  }
+
+  template <class Upstream>
+  awaitable<exchange_end> exchange(call& c, http::request_parser<http::buffer_body>& parser,
+                                   upstream_connection& connection, Upstream& upstream,
+                                   const forward_plan& plan, const budget_ticket& ticket,
+                                   const std::string& public_base, bool bodyless) {
+    const limits& limit = c.cfg->limit;
+    reusable_ = false;
+    auto sent_at = clock::now();
+    auto sent = co_await relay_message(stream_, buffer_, parser, upstream,
+                                       limit.client_body_timeout, limit.client_body_timeout);
+    c.record.bytes_in = sent.body_bytes;
+    if (sent.read_ec) {
+      co_return sent.read_ec == http::error::body_limit ? exchange_end::body_too_large
+                                                        : exchange_end::client_failed;
+    }
+    if (sent.write_ec)
+      co_return connection.reused && bodyless ? exchange_end::retry
+                                               : exchange_end::upstream_failed;
+
+    http::response_parser<http::buffer_body> response;
+    response.body_limit(boost::none);
+    response.header_limit(64 * 1024);
+    if (c.head) response.skip(true);
+    beast::get_lowest_layer(upstream).expires_after(limit.upstream_response_timeout);
+    auto [ec, n] =
+        co_await http::async_read_header(upstream, connection.buffer, response, use_tuple);
+    if (ec) {
+      if (connection.reused && bodyless &&
+          (ec == http::error::end_of_stream || ec == net::error::connection_reset))
+        co_return exchange_end::retry;
+      co_return ec == beast::error::timeout ? exchange_end::upstream_timeout
+                                            : exchange_end::upstream_failed;
+    }
+    c.record.upstream_ms = ms_between(sent_at, clock::now());
+
+    auto& res = response.get();
+    bool upstream_keep_alive = res.keep_alive();
+    strip_hop_by_hop(res);
+    if (res.result_int() / 100 == 3) {
+      if (auto location = res.find(http::field::location); location != res.end()) {
+        if (auto rewritten = rewrite_location(location->value(), plan.env->upstream, public_base,
+                                              plan.target.environment))
+          res.set(http::field::location, *rewritten);
+      }
+    }
+    res.set("X-Request-Id", c.id);
+    if (ticket.headers) {
+      owner_.budget().observe_upstream(ticket, res["X-Exl-Api-Remaining"], false);
+      set_rate_headers(res, *ticket.headers);
+    }
+    c.record.status = res.result_int();
+    c.record.outcome = "forwarded";
+    if (res.result() == http::status::too_many_requests) {
+      // Alma's own refusal: small, and its errorCode decides what the budget does.
+      co_return co_await relay_upstream_refusal(c, upstream, connection, response, ticket,
+                                                upstream_keep_alive);
+    }
+    if (c.version < 11 && res.chunked()) {
+      // An HTTP/1.0 script cannot read chunks: send the body raw and close.
+      res.chunked(false);
+      c.keep_alive = false;
+    }
+    res.keep_alive(c.keep_alive);
+
+    auto relayed = co_await relay_message(upstream, connection.buffer, response, stream_,
+                                          limit.upstream_response_timeout,
+                                          limit.client_body_timeout);
+    c.record.bytes_out = relayed.body_bytes;
+    if (!relayed) {
+      c.keep_alive = false;
+      if (relayed.write_ec) c.record.outcome = "client_aborted";
+      else c.record.outcome = "upstream_broke_body";
+      co_return exchange_end::done;
+    }
+    reusable_ = upstream_keep_alive && response.is_done() && !response.need_eof();
+    co_return exchange_end::done;
+  }
+
+  static refusal upstream_refusal(bool timeout, std::string failure) {
+    if (timeout) return {504, "GENERAL_ERROR", "The upstream did not answer in time."};
+    return {502, "GENERAL_ERROR", std::move(failure)};
+  }
+
+  // Answers with an Alma-style error. A small unread body is read and dropped so the
+  // connection can serve the next call; a large one (or a script waiting for 100 Continue)
+  // closes it.
+  awaitable<bool> refuse_and_continue(call& c, http::request_parser<http::buffer_body>& parser,
+                                      refusal r) {
+    if (!parser.is_done()) {
+      bool drained = co_await drain_small_body(c, parser);
+      c.keep_alive = c.keep_alive && drained;
+    }
+    co_await send_refusal(c, std::move(r));
+    co_return c.keep_alive;
+  }
+
+  awaitable<bool> drain_small_body(call& c, http::request_parser<http::buffer_body>& parser) {
+    constexpr std::uint64_t most = 64 * 1024;
+    auto length = parser.content_length();
+    if (!length || *length > most) co_return false;
+    if (beast::iequals(parser.get()[http::field::expect], "100-continue")) co_return false;
+    std::array<char, 4096> sink;
+    while (!parser.is_done()) {
+      parser.get().body().data = sink.data();
+      parser.get().body().size = sink.size();
+      lowest().expires_after(c.cfg->limit.client_body_timeout);
+      auto [ec, n] = co_await http::async_read(stream_, buffer_, parser, use_tuple);
+      if (ec && ec != http::error::need_buffer) co_return false;
+    }
+    co_return true;
+  }
+
+  awaitable<void> send_refusal(call& c, refusal r) {
+    http::response<http::string_body> res{static_cast<http::status>(r.status), c.version};
+    res.set(http::field::content_type, content_type_of(c.format));
+    res.set("X-Request-Id", c.id);
+    if (r.retry_after_seconds) res.set(http::field::retry_after, std::to_string(r.retry_after_seconds));
+    if (c.rate_headers) set_rate_headers(res, *c.rate_headers);
+    res.body() = alma_error_body(c.format, r.code, r.message, c.id);
+    res.keep_alive(c.keep_alive);
+    res.prepare_payload();
+    if (c.head) res.body().clear();
+    c.record.status = r.status;
+    c.record.error_code = r.code;
+    if (c.record.outcome.empty()) c.record.outcome = "refused";
+    c.record.bytes_out = c.head ? 0 : res.body().size();
+    log_call(c);
+    lowest().expires_after(c.cfg->limit.client_body_timeout);
+    auto [ec, n] = co_await http::async_write(stream_, res, use_tuple);
+    if (ec) c.keep_alive = false;
+  }
+
+  static void set_rate_headers(http::fields& fields, const rate_limit_fields& rate) {
+    fields.set("RateLimit-Policy", rate.policy);
+    fields.set("RateLimit", rate.limit);
+    fields.set("X-Exl-Api-Remaining", rate.exl_remaining);
+  }
+
+  // Reads Alma's 429 whole (it is small), tells the budget when the day is spent, and passes
+  // the refusal on to the script.
+  template <class Upstream>
+  awaitable<exchange_end> relay_upstream_refusal(call& c, Upstream& upstream,
+                                                 upstream_connection& connection,
+                                                 http::response_parser<http::buffer_body>& parser,
+                                                 const budget_ticket& ticket,
+                                                 bool upstream_keep_alive) {
+    const limits& limit = c.cfg->limit;
+    std::string body;
+    std::array<char, 4096> chunk;
+    while (!parser.is_done() && body.size() < 64 * 1024) {
+      parser.get().body().data = chunk.data();
+      parser.get().body().size = chunk.size();
+      beast::get_lowest_layer(upstream).expires_after(limit.upstream_response_timeout);
+      auto [ec, n] = co_await http::async_read(upstream, connection.buffer, parser, use_tuple);
+      if (ec && ec != http::error::need_buffer) co_return exchange_end::upstream_failed;
+      body.append(chunk.data(), chunk.size() - parser.get().body().size);
+    }
+    if (!parser.is_done()) co_return exchange_end::upstream_failed;
+    bool daily = body.find("DAILY_THRESHOLD") != std::string::npos;
+    if (daily) owner_.budget().observe_upstream(ticket, {}, true);
+    c.record.error_code = daily ? "DAILY_THRESHOLD" : "PER_SECOND_THRESHOLD";
+
+    http::response<http::string_body> out{parser.get().result(), 11};
+    for (const auto& field : parser.get()) out.insert(field.name_string(), field.value());
+    out.erase(http::field::transfer_encoding);
+    out.body() = std::move(body);
+    out.keep_alive(c.keep_alive);
+    out.prepare_payload();
+    if (c.head) out.body().clear();
+    c.record.bytes_out = out.body().size();
+    lowest().expires_after(limit.client_body_timeout);
+    auto [ec, n] = co_await http::async_write(stream_, out, use_tuple);
+    if (ec) c.keep_alive = false;
+    reusable_ = upstream_keep_alive && !parser.need_eof();
+    co_return exchange_end::done;
+  }
+
+  void log_call(call& c) {
+    c.record.request_id = c.id;
+    c.record.total_ms = ms_between(c.started, clock::now());
+    shared_.access_log().info(format_access_line(c.record));
+  }
+
+  std::string listen_host() const {
+    const auto& l = shared_.snapshot()->listen;
+    return l.host + ":" + std::to_string(lowest().socket().local_endpoint().port());
+  }
+
+  // Lingering close: stop sending, then read and drop what the script still sends for a
+  // moment, so a refusal sent before its body was read is not lost to a connection reset.
+  awaitable<void> close() {
+    if constexpr (std::is_same_v<Stream, tls_stream>) {
+      lowest().expires_after(std::chrono::seconds(2));
+      co_await stream_.async_shutdown(use_tuple);
+    }
+    error_code ec;
+    lowest().socket().shutdown(tcp::socket::shutdown_send, ec);
+    if (ec) co_return;
+    std::array<char, 4096> sink;
+    std::size_t drained = 0;
+    lowest().expires_after(std::chrono::seconds(2));
+    while (drained < 64 * 1024 * 1024) {
+      auto [rec, n] = co_await lowest().async_read_some(net::buffer(sink), use_tuple);
+      if (rec) break;
+      drained += n;
+    }
+  }
+
+  beast::tcp_stream& lowest() const { return beast::get_lowest_layer(stream_); }
+
+  Stream& stream_;
+  worker& owner_;
+  gateway& shared_;
+  bool tls_;
+  bool reusable_ = false;
+  beast::flat_buffer buffer_;
+};
+
+}  // namespace
+
+awaitable<void> serve_plain_connection(tcp::socket socket, worker& owner) {
+  socket.set_option(tcp::no_delay(true));
+  plain_stream stream(std::move(socket));
+  session<plain_stream> s(stream, owner, false);
+  co_await s.run();
+}
+
+awaitable<void> serve_tls_connection(tcp::socket socket, worker& owner) {
+  socket.set_option(tcp::no_delay(true));
+  tls_stream stream(plain_stream(std::move(socket)), *owner.shared().client_tls());
+  beast::get_lowest_layer(stream).expires_after(
+      owner.shared().snapshot()->limit.client_header_timeout);
+  auto [ec] = co_await stream.async_handshake(ssl::stream_base::server, use_tuple);
+  if (ec) co_return;
+  session<tls_stream> s(stream, owner, true);
+  co_await s.run();
+}
+
+}  // namespace almagate

@@ -1,0 +1,122 @@
+#include "proxy/upstream_pool.hpp"
+
+#include <sys/socket.h>
+
+namespace almagate {
+
+namespace {
+// A pooled connection the upstream has closed, or that holds unexpected bytes, is unusable.
+bool looks_alive(upstream_connection& c) {
+  auto& socket = c.tcp().socket();
+  if (!socket.is_open()) return false;
+  char byte;
+  ssize_t n = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+  if (n == 0) return false;                  // orderly close
+  if (n > 0) return false;                   // stray bytes: out of sync
+  return errno == EAGAIN || errno == EWOULDBLOCK;
+}
+}  // namespace
+
+std::unique_ptr<ssl::context> make_upstream_tls_context(const std::string& upstream_ca) {
+  auto ctx = std::make_unique<ssl::context>(ssl::context::tls_client);
+  ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                   ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+  ctx->set_default_verify_paths();
+  if (!upstream_ca.empty()) ctx->load_verify_file(upstream_ca);
+  ctx->set_verify_mode(ssl::verify_peer);
+  return ctx;
+}
+
+upstream_connection_ptr upstream_pool::take_idle(const std::string& key,
+                                                 std::chrono::milliseconds max_idle) {
+  auto it = idle_.find(key);
+  if (it == idle_.end()) return nullptr;
+  auto& list = it->second;
+  auto now = std::chrono::steady_clock::now();
+  while (!list.empty()) {
+    // Most recently used first: it is the least likely to have been closed by the upstream.
+    auto c = std::move(list.back());
+    list.pop_back();
+    if (now - c->idle_since < max_idle && looks_alive(*c)) {
+      c->reused = true;
+      return c;
+    }
+  }
+  return nullptr;
+}
+
+awaitable<connect_result> upstream_pool::acquire(const upstream_url& upstream,
+                                                 std::chrono::milliseconds connect_timeout) {
+  std::string key = upstream.text;
+  if (auto c = take_idle(key, max_idle_)) co_return connect_result{std::move(c), connect_failure::none, {}};
+
+  connect_result result;
+  tcp::resolver resolver(ex_);
+  auto deadline = std::chrono::steady_clock::now() + connect_timeout;
+  steady_timer resolve_timer(ex_);
+  resolve_timer.expires_at(deadline);
+  resolve_timer.async_wait([&resolver](error_code ec) {
+    if (!ec) resolver.cancel();
+  });
+  auto [rec, endpoints] =
+      co_await resolver.async_resolve(upstream.host, std::to_string(upstream.port), use_tuple);
+  resolve_timer.cancel();
+  if (rec) {
+    result.failure = rec == net::error::operation_aborted ? connect_failure::timeout
+                                                          : connect_failure::resolve;
+    result.ec = rec;
+    co_return result;
+  }
+
+  beast::tcp_stream tcp(ex_);
+  tcp.expires_at(deadline);
+  auto [cec, ep] = co_await tcp.async_connect(endpoints, use_tuple);
+  if (cec) {
+    result.failure = cec == beast::error::timeout ? connect_failure::timeout
+                                                  : connect_failure::connect;
+    result.ec = cec;
+    co_return result;
+  }
+  tcp.socket().set_option(tcp::no_delay(true));
+
+  if (!upstream.tls) {
+    tcp.expires_never();
+    result.connection = std::make_unique<upstream_connection>(std::move(tcp));
+  } else {
+    tls_stream tls(std::move(tcp), tls_context_);
+    if (!SSL_set_tlsext_host_name(tls.native_handle(), upstream.host.c_str())) {
+      result.failure = connect_failure::tls;
+      result.ec = error_code(static_cast<int>(::ERR_get_error()), net::error::get_ssl_category());
+      co_return result;
+    }
+    tls.set_verify_callback(ssl::host_name_verification(upstream.host));
+    auto [hec] = co_await tls.async_handshake(ssl::stream_base::client, use_tuple);
+    if (hec) {
+      result.failure = hec == beast::error::timeout ? connect_failure::timeout
+                                                    : connect_failure::tls;
+      result.ec = hec;
+      co_return result;
+    }
+    beast::get_lowest_layer(tls).expires_never();
+    result.connection = std::make_unique<upstream_connection>(std::move(tls));
+  }
+  result.connection->pool_key = std::move(key);
+  co_return result;
+}
+
+void upstream_pool::release(upstream_connection_ptr connection, const limits& limit) {
+  max_idle_ = limit.upstream_idle_timeout;
+  auto& list = idle_[connection->pool_key];
+  if (list.size() >= limit.upstream_idle_per_thread) return;  // dropped: closes
+  connection->tcp().expires_never();
+  connection->idle_since = std::chrono::steady_clock::now();
+  list.push_back(std::move(connection));
+}
+
+std::size_t upstream_pool::idle_count() const {
+  std::size_t n = 0;
+  for (const auto& [key, list] : idle_) n += list.size();
+  return n;
+}
+
+}  // namespace almagate

@@ -1,0 +1,68 @@
+#pragma once
+// Keep-alive connections to the upstream (Alma), one pool per event loop: no locks.
+
+#include <chrono>
+#include <deque>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <variant>
+
+#include "policy/config.hpp"
+#include "proxy/io.hpp"
+
+namespace almagate {
+
+struct upstream_connection {
+  explicit upstream_connection(plain_stream s) : stream(std::move(s)) {}
+  explicit upstream_connection(tls_stream s) : stream(std::move(s)) {}
+
+  std::variant<plain_stream, tls_stream> stream;
+  beast::flat_buffer buffer;  // bytes read past the last response
+  std::string pool_key;
+  bool reused = false;  // taken from the idle list, not freshly connected
+  std::chrono::steady_clock::time_point idle_since;
+
+  beast::tcp_stream& tcp() {
+    return std::visit(
+        [](auto& s) -> beast::tcp_stream& { return beast::get_lowest_layer(s); }, stream);
+  }
+};
+using upstream_connection_ptr = std::unique_ptr<upstream_connection>;
+
+// Why a connection could not be had; the call never reached the upstream.
+enum class connect_failure { none, resolve, connect, tls, timeout };
+
+struct connect_result {
+  upstream_connection_ptr connection;
+  connect_failure failure = connect_failure::none;
+  error_code ec;
+};
+
+class upstream_pool {
+ public:
+  upstream_pool(executor ex, ssl::context& tls_context) : ex_(ex), tls_context_(tls_context) {}
+
+  // An idle connection to `upstream`, or a new one (resolve, connect, TLS handshake with
+  // certificate and host-name verification), all within `connect_timeout`.
+  awaitable<connect_result> acquire(const upstream_url& upstream,
+                                    std::chrono::milliseconds connect_timeout);
+
+  // Gives a connection back for reuse once its last response was read whole.
+  void release(upstream_connection_ptr connection, const limits& limit);
+
+  std::size_t idle_count() const;
+
+ private:
+  upstream_connection_ptr take_idle(const std::string& key, std::chrono::milliseconds max_idle);
+
+  executor ex_;
+  ssl::context& tls_context_;
+  std::unordered_map<std::string, std::deque<upstream_connection_ptr>> idle_;
+  std::chrono::milliseconds max_idle_{50'000};
+};
+
+// The TLS context for upstream connections: system CAs plus `upstream_ca`, peer verified.
+std::unique_ptr<ssl::context> make_upstream_tls_context(const std::string& upstream_ca);
+
+}  // namespace almagate

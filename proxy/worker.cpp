@@ -1,0 +1,10 @@
+#include "proxy/worker.hpp"
+
+namespace almagate {
+
+worker::worker(gateway& shared)
+    : shared_(shared),
+      pool_(io_.get_executor(), shared.upstream_tls()),
+      budget_(shared, io_.get_executor()) {}
+
+}  // namespace almagate

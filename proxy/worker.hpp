@@ -1,0 +1,29 @@
+#pragma once
+// One event loop and what belongs to it alone: its acceptor(s) and its upstream pool.
+
+#include <memory>
+#include <thread>
+
+#include "proxy/budget_gate.hpp"
+#include "proxy/gateway.hpp"
+#include "proxy/upstream_pool.hpp"
+
+namespace almagate {
+
+class worker {
+ public:
+  explicit worker(gateway& shared);
+
+  gateway& shared() { return shared_; }
+  net::io_context& io() { return io_; }
+  upstream_pool& pool() { return pool_; }
+  budget_gate& budget() { return budget_; }
+
+ private:
+  gateway& shared_;
+  net::io_context io_{1};
+  upstream_pool pool_;
+  budget_gate budget_;
+};
+
+}  // namespace almagate

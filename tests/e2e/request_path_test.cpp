@@ -1,0 +1,205 @@
+// The request path end to end: the real almagate in front of the real simulator over TLS.
+
+#include <doctest/doctest.h>
+
+#include <boost/json.hpp>
+
+#include <cctype>
+
+#include "tests/e2e/fixture.hpp"
+
+using namespace almagate::test;
+
+namespace {
+
+// The one request the simulator received since the last clear().
+boost::json::object only_request(sim_server& sim) {
+  auto requests = sim.requests();
+  REQUIRE(requests.size() == 1);
+  return requests[0].as_object();
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
+      return false;
+  return true;
+}
+
+std::string header_of(const boost::json::object& request, const char* name) {
+  const auto& headers = request.at("headers").as_object();
+  for (const auto& [key, value] : headers)
+    if (iequals(key, name)) return std::string(value.as_string());
+  return {};
+}
+
+}  // namespace
+
+TEST_CASE("each token style reaches Alma with only the real key") {
+  gateway_fixture f;
+  struct style {
+    const char* name;
+    std::string url;
+    header_list headers;
+  };
+  std::vector<style> styles = {
+      {"query apikey", f.url("/almaws/v1/bibs/991234?apikey=" + caiasoft_token + "&view=full"), {}},
+      {"Authorization: apikey", f.url("/almaws/v1/bibs/991234?view=full"),
+       {{"Authorization", "apikey " + caiasoft_token}}},
+      {"Authorization: Bearer", f.url("/almaws/v1/bibs/991234?view=full"),
+       {{"Authorization", "Bearer " + caiasoft_token}}},
+  };
+  for (const auto& s : styles) {
+    CAPTURE(s.name);
+    f.sim.clear();
+    auto r = f.client.get(s.url, s.headers);
+    CHECK(r.status == 200);
+    CHECK(r.header("X-Request-Id").size() == 16);
+    auto seen = only_request(f.sim);
+    CHECK(seen.at("method").as_string() == "GET");
+    CHECK(seen.at("target").as_string() == "/almaws/v1/bibs/991234?view=full");
+    CHECK(header_of(seen, "Authorization") == "apikey " + caiasoft_key);
+    CHECK(boost::json::serialize(seen).find(caiasoft_token) == std::string::npos);
+    // The script never sees the key.
+    CHECK(r.body.find(caiasoft_key) == std::string::npos);
+    for (const auto& [name, value] : r.headers) CHECK(value.find(caiasoft_key) == std::string::npos);
+  }
+}
+
+TEST_CASE("the environment prefix picks the environment's key") {
+  gateway_fixture f;
+  auto r = f.client.get(f.url("/sandbox/almaws/v1/users/jdoe?format=json"),
+                        {{"Authorization", "Bearer " + caiasoft_token}});
+  CHECK(r.status == 200);
+  auto seen = only_request(f.sim);
+  CHECK(seen.at("target").as_string() == "/almaws/v1/users/jdoe?format=json");
+  CHECK(header_of(seen, "Authorization") == "apikey " + sandbox_key);
+}
+
+TEST_CASE("refused calls never reach the upstream") {
+  gateway_fixture f;
+  struct refused {
+    const char* why;
+    std::string method;
+    std::string path;
+    std::string token;
+    int status;
+    const char* code;
+  };
+  std::vector<refused> cases = {
+      {"write with read access", "PUT", "/almaws/v1/users/jdoe", caiasoft_token, 403, "FORBIDDEN"},
+      {"area not granted", "GET", "/almaws/v1/acq/vendors", caiasoft_token, 403, "FORBIDDEN"},
+      {"read-only client writes", "POST", "/almaws/v1/bibs", labels_token, 403, "FORBIDDEN"},
+      {"environment not granted", "GET", "/sandbox/almaws/v1/bibs/1", labels_token, 403,
+       "FORBIDDEN"},
+      {"unknown token", "GET", "/almaws/v1/bibs/1", "agt_nobody", 401, "UNAUTHORIZED"},
+      {"no token", "GET", "/almaws/v1/bibs/1", "", 401, "UNAUTHORIZED"},
+      {"unknown area", "GET", "/almaws/v1/widgets/1", caiasoft_token, 404, "ROUTING_ERROR"},
+      {"not an API path", "GET", "/index.html", caiasoft_token, 404, "ROUTING_ERROR"},
+      {"unknown environment", "GET", "/staging/almaws/v1/bibs/1", caiasoft_token, 404,
+       "ROUTING_ERROR"},
+      {"dot segment", "GET", "/almaws/v1/bibs/%2e%2e/conf/jobs", caiasoft_token, 400,
+       "INVALID_REQUEST"},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.why);
+    header_list headers = {{"Accept", "application/json"}};
+    if (!c.token.empty()) headers.push_back({"Authorization", "apikey " + c.token});
+    auto r = f.client.request(c.method, f.url(c.path), headers, c.method == "GET" ? "" : "<bib/>");
+    CHECK(r.status == c.status);
+    auto error = r.json().at("errorList").at("error").at(0);
+    CHECK(error.at("errorCode").as_string() == c.code);
+    CHECK(error.at("trackingId").as_string() == r.header("X-Request-Id"));
+  }
+  CHECK(f.sim.requests().empty());
+}
+
+TEST_CASE("two different tokens in one call are refused") {
+  gateway_fixture f;
+  auto r = f.client.get(f.url("/almaws/v1/bibs/1?apikey=" + labels_token),
+                        {{"Authorization", "apikey " + caiasoft_token}});
+  CHECK(r.status == 400);
+  CHECK(r.body.find("INVALID_REQUEST") != std::string::npos);
+  CHECK(f.sim.requests().empty());
+}
+
+TEST_CASE("403 names the area and the access the call needed, in XML by default") {
+  gateway_fixture f;
+  auto r = f.client.request("DELETE", f.url("/almaws/v1/users/jdoe"),
+                            {{"Authorization", "apikey " + caiasoft_token}});
+  CHECK(r.status == 403);
+  CHECK(r.header("Content-Type").find("application/xml") == 0);
+  CHECK(r.body.find("<web_service_result xmlns=\"http://com/exlibris/urm/general/xmlbeans\">") !=
+        std::string::npos);
+  CHECK(r.body.find("<errorCode>FORBIDDEN</errorCode>") != std::string::npos);
+  CHECK(r.body.find("read-write") != std::string::npos);
+  CHECK(r.body.find("users") != std::string::npos);
+  CHECK(r.body.find("<trackingId>" + r.header("X-Request-Id") + "</trackingId>") !=
+        std::string::npos);
+}
+
+TEST_CASE("format=json wins for error bodies; JSON keeps Alma's shape") {
+  gateway_fixture f;
+  auto r = f.client.get(f.url("/almaws/v1/acq/funds?format=json"),
+                        {{"Authorization", "apikey " + caiasoft_token}, {"Accept", "application/xml"}});
+  CHECK(r.status == 403);
+  auto body = r.json().as_object();
+  CHECK(body.at("errorsExist").as_bool());
+  CHECK(body.at("result").is_null());
+  CHECK(body.at("errorList").at("error").at(0).at("errorCode").as_string() == "FORBIDDEN");
+}
+
+TEST_CASE("read-only POSTs pass with read access: op=auth and test paths") {
+  gateway_fixture f;
+  auto auth = f.client.request("POST", f.url("/almaws/v1/users/jdoe?op=auth&password=hunter2"),
+                               {{"Authorization", "apikey " + caiasoft_token},
+                                {"Exl-User-Pw", "hunter2"}});
+  CHECK(auth.status / 100 == 2);
+  auto test = f.client.request("POST", f.url("/almaws/v1/users/operation/test"),
+                               {{"Authorization", "apikey " + caiasoft_token}});
+  CHECK(test.status / 100 == 2);
+  auto seen = f.sim.requests();
+  REQUIRE(seen.size() == 2);
+  CHECK(seen[0].at("target").as_string() == "/almaws/v1/users/jdoe?op=auth&password=hunter2");
+}
+
+TEST_CASE("method-override headers are refused") {
+  gateway_fixture f;
+  auto r = f.client.request("POST", f.url("/almaws/v1/users/operation/test"),
+                            {{"Authorization", "apikey " + caiasoft_token},
+                             {"X-HTTP-Method-Override", "DELETE"}});
+  CHECK(r.status == 400);
+  CHECK(f.sim.requests().empty());
+}
+
+TEST_CASE("a 302 from Alma is rewritten to the gateway, keeping the environment prefix") {
+  gateway_fixture f;
+  auto r = f.client.get(f.url("/almaws/v1/items?item_barcode=39031031234567"),
+                        {{"Authorization", "apikey " + caiasoft_token}});
+  CHECK(r.status == 302);
+  std::string location = r.header("Location");
+  CHECK(location.rfind(f.gateway.base_url() + "/almaws/v1/bibs/", 0) == 0);
+
+  auto sandbox = f.client.get(f.url("/sandbox/almaws/v1/items?item_barcode=39031031234567"),
+                              {{"Authorization", "apikey " + caiasoft_token}});
+  CHECK(sandbox.status == 302);
+  CHECK(sandbox.header("Location").rfind(f.gateway.base_url() + "/sandbox/almaws/v1/bibs/", 0) ==
+        0);
+
+  // Following it stays behind the gateway and works with the same token.
+  auto followed = f.client.get(location, {{"Authorization", "apikey " + caiasoft_token}});
+  CHECK(followed.status == 200);
+}
+
+TEST_CASE("keep-alive: many calls over one connection to the script") {
+  gateway_fixture f;
+  http_client keep(client_options{.ca_file = f.sim.tls().ca_cert, .keep_alive = true});
+  for (int i = 0; i < 20; ++i) {
+    auto r = keep.get(f.url("/almaws/v1/bibs/" + std::to_string(i)),
+                      {{"Authorization", "apikey " + caiasoft_token}});
+    CHECK(r.status == 200);
+  }
+  CHECK(keep.connections_opened() == 1);
+  CHECK(f.sim.requests().size() == 20);
+}
