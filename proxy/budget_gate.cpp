@@ -126,7 +126,7 @@ void budget_gate::record_usage(const budget_ticket& ticket, const forward_plan& 
 
 void budget_gate::note_store_error(const config& cfg, const boost::system::error_code& ec) {
   if (!shared_.store_down.exchange(true))
-    shared_.log().error("budget store unavailable ({}): store_failure={}: {}", ec.message(),
+    shared_.log().error("budget store outage begins: {}; store_failure={}: {}", ec.message(),
                         cfg.store_failure == store_failure_mode::open ? "open" : "closed",
                         cfg.store_failure == store_failure_mode::open
                             ? "forwarding calls uncounted"
@@ -135,7 +135,7 @@ void budget_gate::note_store_error(const config& cfg, const boost::system::error
 
 void budget_gate::note_store_ok() {
   if (shared_.store_down.load(std::memory_order_relaxed) && shared_.store_down.exchange(false))
-    shared_.log().info("budget store reachable again");
+    shared_.log().info("budget store outage over: the store answers again");
 }
 
 }  // namespace almagate

@@ -73,7 +73,7 @@ int main(int argc, char** argv) {
 
   std::string config_path, port_file;
   auto* serve_cmd = app.add_subcommand("serve", "Run the gateway.");
-  serve_cmd->add_option("-c,--config", config_path, "Config file (YAML)")->required();
+  serve_cmd->add_option("-c,--config,config", config_path, "Config file (YAML)")->required();
   serve_cmd->add_option("--port-file", port_file,
                         "Once listening, write {\"listen\": PORT} to this file (for tests and "
                         "supervisors; useful with port 0)");
@@ -82,7 +82,7 @@ int main(int argc, char** argv) {
   auto* check_cmd = app.add_subcommand(
       "check", "Validate a config, then print who may do what: client x environment x area x "
                "access, and the configuration-write justifications. Exits 2 on an error.");
-  check_cmd->add_option("-c,--config", config_path, "Config file (YAML)")->required();
+  check_cmd->add_option("-c,--config,config", config_path, "Config file (YAML)")->required();
   check_cmd->add_flag("--no-secrets", no_secrets,
                       "Do not read the keys (secret_env/secret_file): check the rest only");
 
