@@ -105,6 +105,7 @@ struct limits {
   std::chrono::milliseconds upstream_response_timeout{300'000};
   std::size_t upstream_idle_per_thread = 64;  // pooled keep-alive connections kept
   std::chrono::milliseconds upstream_idle_timeout{50'000};
+  std::chrono::milliseconds shutdown_timeout{30'000};  // calls in flight may finish this long
 };
 
 enum class store_failure_mode : std::uint8_t { closed, open, share };

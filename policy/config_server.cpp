@@ -34,7 +34,7 @@ void read_limits(const field& f, limits& out) {
   const fixed_map m(f, {"max_header_bytes", "max_body_bytes", "client_header_timeout",
                         "client_body_timeout", "keepalive_timeout", "upstream_connect_timeout",
                         "upstream_response_timeout", "upstream_idle_per_thread",
-                        "upstream_idle_timeout"});
+                        "upstream_idle_timeout", "shutdown_timeout"});
   constexpr std::int64_t max_int = std::numeric_limits<std::int64_t>::max();
   auto positive_duration = [&](std::string_view name, std::chrono::milliseconds& value) {
     if (auto v = m.get(name)) {
@@ -54,6 +54,7 @@ void read_limits(const field& f, limits& out) {
   if (auto v = m.get("upstream_idle_per_thread"))
     out.upstream_idle_per_thread = static_cast<std::size_t>(v->as_int(0, 100'000));
   positive_duration("upstream_idle_timeout", out.upstream_idle_timeout);
+  positive_duration("shutdown_timeout", out.shutdown_timeout);
 }
 
 void read_admin(const field& f, admin_settings& out) {

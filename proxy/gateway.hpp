@@ -31,6 +31,12 @@ class gateway {
   std::unique_ptr<budget_store> make_store(executor ex) const { return store_factory_(ex); }
   const date::time_zone* zone_of(const pool& p) const;
 
+  // Calls between their header and their last byte, for a graceful stop.
+  std::atomic<int> calls_in_flight{0};
+  std::atomic<int> open_connections{0};
+  // Set on SIGTERM: responses say Connection: close, no new connection is accepted.
+  std::atomic<bool> draining{false};
+
   // Set while the store fails, so an outage is logged once, not once per call.
   std::atomic<bool> store_down{false};
 

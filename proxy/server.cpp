@@ -62,14 +62,23 @@ awaitable<void> server::accept_loop(tcp::acceptor& acceptor, worker& owner) {
   }
 }
 
+void server::wait_for_signal(net::signal_set& signals) {
+  signals.async_wait([this, &signals](error_code ec, int signal) {
+    if (ec) return;
+    if (signal == SIGHUP) {
+      reload();
+      wait_for_signal(signals);
+      return;
+    }
+    shared_->log().info("signal {}: stopping; calls in flight may finish", signal);
+    shutdown();
+  });
+}
+
 void server::run() {
   auto& main_io = workers_.front()->io();
-  net::signal_set signals(main_io, SIGINT, SIGTERM);
-  signals.async_wait([this](error_code ec, int signal) {
-    if (ec) return;
-    shared_->log().info("signal {}: stopping", signal);
-    stop();
-  });
+  net::signal_set signals(main_io, SIGINT, SIGTERM, SIGHUP);
+  wait_for_signal(signals);
   for (std::size_t i = 0; i < workers_.size(); ++i)
     net::co_spawn(workers_[i]->io(), accept_loop(*acceptors_[i], *workers_[i]), net::detached);
 
@@ -80,7 +89,57 @@ void server::run() {
   for (auto& t : threads) t.join();
 }
 
-void server::stop() {
+server::reload_result server::reload() {
+  auto current = shared_->snapshot();
+  try {
+    auto next = load_config(current->source_path);
+    std::string restart_needed;
+    if (next->listen.host != current->listen.host || next->listen.port != current->listen.port)
+      restart_needed += " listen";
+    if (next->tls_cert != current->tls_cert || next->tls_key != current->tls_key)
+      restart_needed += " tls";
+    if (next->upstream_ca != current->upstream_ca) restart_needed += " upstream_ca";
+    if (next->store != current->store || next->store_failure != current->store_failure)
+      restart_needed += " store";
+    if (next->threads != current->threads) restart_needed += " threads";
+    for (const auto& w : next->warnings) shared_->log().warn("config: {}", w);
+    shared_->swap_config(next);
+    std::string message = "config reloaded from " + next->source_path + " (" +
+                          std::to_string(next->clients.size()) + " clients)";
+    if (!restart_needed.empty())
+      message += "; these changes take effect only after a restart:" + restart_needed;
+    shared_->log().info("{}", message);
+    return {true, message};
+  } catch (const config_error& e) {
+    shared_->log().error("config reload refused, keeping the running config: {}", e.what());
+    return {false, e.what()};
+  }
+}
+
+void server::shutdown() {
+  if (shared_->draining.exchange(true)) return;
+  for (std::size_t i = 0; i < workers_.size(); ++i)
+    net::post(workers_[i]->io(), [a = acceptors_[i].get()] {
+      error_code ignored;
+      a->close(ignored);
+    });
+  net::co_spawn(workers_.front()->io(), drain_then_stop(), net::detached);
+}
+
+awaitable<void> server::drain_then_stop() {
+  auto deadline = std::chrono::steady_clock::now() + shared_->snapshot()->limit.shutdown_timeout;
+  steady_timer timer(co_await net::this_coro::executor);
+  // Wait on the condition with a deadline: calls in flight finish, idle connections do not count.
+  while (shared_->calls_in_flight.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+    timer.expires_after(std::chrono::milliseconds(20));
+    co_await timer.async_wait(use_tuple);
+  }
+  if (int left = shared_->calls_in_flight.load(); left > 0)
+    shared_->log().warn("shutdown: {} calls still in flight after the deadline; closing them", left);
+  stop_all();
+}
+
+void server::stop_all() {
   for (auto& w : workers_) w->io().stop();
 }
 

@@ -20,14 +20,27 @@ class server {
   void bind();
   std::uint16_t port() const { return port_; }
 
-  // Serves until SIGINT or SIGTERM (or stop()), then returns.
+  // Serves until SIGINT or SIGTERM, then returns. SIGHUP reloads the config.
   void run();
-  void stop();
+
+  // Stops accepting, lets calls in flight finish within limits.shutdown_timeout, then stops.
+  void shutdown();
+
+  // Loads and validates the config file again; a valid one is swapped in (new calls use it,
+  // calls in flight finish on the old one), an invalid one is refused and the old one kept.
+  struct reload_result {
+    bool ok = false;
+    std::string message;
+  };
+  reload_result reload();
 
   gateway& shared() { return *shared_; }
 
  private:
   awaitable<void> accept_loop(tcp::acceptor& acceptor, worker& owner);
+  awaitable<void> drain_then_stop();
+  void stop_all();
+  void wait_for_signal(net::signal_set& signals);
 
   std::unique_ptr<gateway> shared_;
   std::vector<std::unique_ptr<worker>> workers_;

@@ -28,6 +28,12 @@ bool is_normal_ending(const error_code& ec) {
          ec == net::error::connection_reset || ec == beast::error::timeout;
 }
 
+struct scoped_count {
+  explicit scoped_count(std::atomic<int>& n) : count(n) { count.fetch_add(1, std::memory_order_relaxed); }
+  ~scoped_count() { count.fetch_sub(1, std::memory_order_relaxed); }
+  std::atomic<int>& count;
+};
+
 // How one forwarding attempt ended.
 enum class exchange_end {
   done,              // response relayed (fully or as far as the script let us)
@@ -45,6 +51,7 @@ class session {
       : stream_(stream), owner_(owner), shared_(owner.shared()), tls_(tls) {}
 
   awaitable<void> run() {
+    scoped_count open(shared_.open_connections);
     bool first = true;
     while (co_await handle_call(first)) first = false;
     co_await close();
@@ -95,9 +102,10 @@ class session {
       co_return false;
     }
 
+    scoped_count in_flight(shared_.calls_in_flight);
     auto& req = parser.get();
     c.version = req.version();
-    c.keep_alive = req.keep_alive();
+    c.keep_alive = req.keep_alive() && !shared_.draining.load(std::memory_order_relaxed);
     c.head = req.method() == http::verb::head;
     c.record.method = req.method_string();
 
