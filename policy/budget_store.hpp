@@ -16,6 +16,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -27,6 +28,7 @@
 #include "policy/budget_store_error.hpp"
 #include "policy/config.hpp"
 #include "policy/day.hpp"
+#include "policy/pacing.hpp"
 #include "proxy/io.hpp"
 
 namespace almagate {
@@ -106,6 +108,28 @@ class budget_store {
 
   // Every usage line recorded for a day (summed over instances).
   virtual awaitable<store_result<std::vector<usage_record>>> read_usage(std::string day) = 0;
+
+  // Pacing (policy/pacing.hpp): takes the earliest slot this call may take in its pool's
+  // schedule (and its client's), or refuses at once, taking nothing, if that slot is more than
+  // max_wait away. The caller waits until reply.slot, then forwards.
+  virtual awaitable<store_result<pace_reply>> reserve_slot(pace_request request) = 0;
+
+  // A call that gave up while waiting gives its slot back; only a slot still in the future is
+  // freed. Best effort: false if nothing was freed.
+  virtual awaitable<store_result<bool>> release_slot(
+      pace_request request, std::chrono::system_clock::time_point slot) = 0;
+
+  // Live quota overrides, shared by every instance and kept across restarts (Redis): they
+  // replace a client's configured daily quota until cleared.
+  virtual awaitable<store_result<void>> set_quota_override(std::string client,
+                                                           std::int64_t quota) = 0;
+  virtual awaitable<store_result<void>> clear_quota_override(std::string client) = 0;
+  virtual awaitable<store_result<std::map<std::string, std::int64_t>>>
+  read_quota_overrides() = 0;
+
+  // True for the first caller only, over all instances, per pool-day and threshold: send the
+  // alert for `threshold` once a day. Forgotten when the pool-day's counts expire.
+  virtual awaitable<store_result<bool>> claim_alert(pool_day_key where, double threshold) = 0;
 };
 
 // Creates the store instance of one event loop.

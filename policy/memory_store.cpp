@@ -1,8 +1,7 @@
 #include "policy/memory_store.hpp"
 
-#include <map>
-#include <mutex>
 #include <tuple>
+#include <vector>
 
 namespace almagate {
 
@@ -22,6 +21,10 @@ struct memory_state {
   std::mutex mutex;
   std::map<std::pair<std::string, std::string>, pool_counts> pools;  // (pool, day)
   std::map<std::string, std::map<usage_key, std::int64_t>> usage;    // day -> lines
+  std::map<std::string, std::int64_t> quota_overrides;               // client -> quota
+  std::map<std::tuple<std::string, std::string, double>, std::chrono::sys_seconds>
+      alerts;  // (pool, day, threshold) -> expire_at
+  local_pacer pacer;  // has its own mutex
 
   // Caller holds the mutex. Forgets days that expired before this one started.
   pool_counts& at(const pool_day_key& key) {
@@ -109,11 +112,98 @@ class memory_store : public budget_store {
     co_return out;
   }
 
+  awaitable<store_result<pace_reply>> reserve_slot(pace_request r) override {
+    co_return state_->pacer.reserve(r);
+  }
+
+  awaitable<store_result<bool>> release_slot(pace_request r,
+                                             std::chrono::system_clock::time_point slot) override {
+    co_return state_->pacer.release(r, slot);
+  }
+
+  awaitable<store_result<void>> set_quota_override(std::string client,
+                                                   std::int64_t quota) override {
+    std::lock_guard lock(state_->mutex);
+    state_->quota_overrides[std::move(client)] = quota;
+    co_return store_result<void>{};
+  }
+
+  awaitable<store_result<void>> clear_quota_override(std::string client) override {
+    std::lock_guard lock(state_->mutex);
+    state_->quota_overrides.erase(client);
+    co_return store_result<void>{};
+  }
+
+  awaitable<store_result<std::map<std::string, std::int64_t>>> read_quota_overrides() override {
+    std::lock_guard lock(state_->mutex);
+    co_return state_->quota_overrides;
+  }
+
+  awaitable<store_result<bool>> claim_alert(pool_day_key where, double threshold) override {
+    std::lock_guard lock(state_->mutex);
+    // Forget the claims of days whose counts have expired (as Redis would).
+    std::erase_if(state_->alerts, [&](const auto& kv) {
+      return kv.second < where.expire_at - std::chrono::hours{24} - count_slack;
+    });
+    const auto [it, inserted] =
+        state_->alerts.try_emplace({where.pool, where.day, threshold}, where.expire_at);
+    co_return inserted;
+  }
+
  private:
   std::shared_ptr<memory_state> state_;
 };
 
 }  // namespace
+
+local_pacer::schedule& local_pacer::at(const std::string& pool, std::int64_t now_us,
+                                       std::int64_t spacing_us) {
+  auto& s = pools_[pool];
+  // Kept pace_history past their time: another thread's clock may lag this one.
+  const auto history = std::chrono::microseconds{pace_history}.count();
+  s.taken.erase(s.taken.begin(), s.taken.upper_bound(now_us - spacing_us - history));
+  std::erase_if(s.client_next, [&](const auto& kv) { return kv.second <= now_us - history; });
+  return s;
+}
+
+pace_reply local_pacer::reserve(const pace_request& r, std::int64_t divisor) {
+  divisor = std::max<std::int64_t>(divisor, 1);
+  slot_query q;
+  q.now_us = to_pace_us(r.now);
+  q.spacing_us = slot_spacing_us(r.pool_rate / static_cast<double>(divisor));
+  q.client_spacing_us = slot_spacing_us(r.client_rate / static_cast<double>(divisor));
+  q.tier_ = r.tier_;
+  q.max_wait_us = std::chrono::duration_cast<std::chrono::microseconds>(r.max_wait).count();
+  if (q.spacing_us == 0) q.spacing_us = 1;
+  std::lock_guard lock(mutex_);
+  auto& s = at(r.pool, q.now_us, q.spacing_us);
+  if (const auto it = s.client_next.find(r.client); it != s.client_next.end())
+    q.client_next_us = it->second;
+  // Slots at or before now - T cannot be near a new one.
+  const std::vector<std::int64_t> taken(s.taken.upper_bound(q.now_us - q.spacing_us),
+                                        s.taken.end());
+  const auto plan = plan_slot(q, taken);
+  if (plan.granted) {
+    s.taken.insert(plan.slot_us);
+    if (q.client_spacing_us > 0) s.client_next[r.client] = plan.client_next_us;
+  }
+  return reply_for(plan, q.now_us);
+}
+
+bool local_pacer::release(const pace_request& r, std::chrono::system_clock::time_point slot,
+                          std::int64_t divisor) {
+  const auto now_us = to_pace_us(r.now);
+  const auto slot_us = to_pace_us(slot);
+  if (!may_release(slot_us, now_us)) return false;
+  const auto client_spacing =
+      slot_spacing_us(r.client_rate / static_cast<double>(std::max<std::int64_t>(divisor, 1)));
+  std::lock_guard lock(mutex_);
+  const auto it = pools_.find(r.pool);
+  if (it == pools_.end() || it->second.taken.erase(slot_us) == 0) return false;
+  if (const auto c = it->second.client_next.find(r.client); c != it->second.client_next.end())
+    c->second = client_next_after_release(c->second, slot_us, client_spacing);
+  return true;
+}
 
 store_factory make_memory_store_factory() {
   auto state = std::make_shared<memory_state>();

@@ -75,9 +75,12 @@ awaitable<store_result<redis_value>> command(std::shared_ptr<redis_connection> c
 }
 
 awaitable<store_result<redis_value>> eval(std::shared_ptr<redis_connection> connection,
-                                          const lua_script& script, std::string key,
+                                          const lua_script& script,
+                                          std::vector<std::string> keys,
                                           std::vector<std::string> args) {
-  std::vector<std::string> cmd{"EVALSHA", script.sha, "1", std::move(key)};
+  std::vector<std::string> cmd{"EVALSHA", script.sha, std::to_string(keys.size())};
+  cmd.insert(cmd.end(), std::make_move_iterator(keys.begin()),
+             std::make_move_iterator(keys.end()));
   cmd.insert(cmd.end(), std::make_move_iterator(args.begin()),
              std::make_move_iterator(args.end()));
   auto [ec, v] = co_await connection->async_command(cmd, use_tuple);
@@ -91,6 +94,33 @@ awaitable<store_result<redis_value>> eval(std::shared_ptr<redis_connection> conn
   if (ec) co_return ec;
   if (v.is_error()) co_return make_error_code(store_errc::script_error);
   co_return std::move(v);
+}
+
+awaitable<store_result<redis_value>> eval(std::shared_ptr<redis_connection> connection,
+                                          const lua_script& script, std::string key,
+                                          std::vector<std::string> args) {
+  std::vector<std::string> keys{std::move(key)};
+  co_return co_await eval(std::move(connection), script, std::move(keys), std::move(args));
+}
+
+// result<bool> would read an error_code as a bool: name the error explicitly.
+store_result<bool> bool_error(error_code ec) {
+  return store_result<bool>{boost::system::in_place_error, ec};
+}
+
+std::string pace_key(const std::string& prefix, const std::string& pool) {
+  return prefix + "pace:{" + pool + "}";
+}
+
+std::string pace_client_key(const std::string& prefix, const pace_request& r) {
+  return pace_key(prefix, r.pool) + ":client:" + r.client;
+}
+
+// Shortest text that reads back as the same double: one hash field per threshold.
+std::string threshold_text(double threshold) {
+  char buf[64];
+  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, threshold);
+  return ec == std::errc{} ? std::string(buf, end) : std::to_string(threshold);
 }
 
 const lua_script& add_script() {
@@ -141,7 +171,10 @@ class redis_store : public budget_store {
         charge_(lua::charge),
         refund_(lua::refund),
         reconcile_(lua::reconcile),
-        spent_(lua::spent) {
+        spent_(lua::spent),
+        pace_reserve_(lua::pace_reserve),
+        pace_release_(lua::pace_release),
+        claim_alert_(lua::claim_alert) {
     if (share_)
       net::co_spawn(ex, heartbeat(connection_, share_, prefix_, heartbeat_timer_), net::detached);
   }
@@ -264,14 +297,101 @@ class redis_store : public budget_store {
     co_return out;
   }
 
+  awaitable<store_result<pace_reply>> reserve_slot(pace_request r) override {
+    const auto now_us = to_pace_us(r.now);
+    const auto client_spacing = slot_spacing_us(r.client_rate);
+    std::vector<std::string> keys{pace_key(prefix_, r.pool), pace_client_key(prefix_, r)};
+    std::vector<std::string> args{
+        std::to_string(now_us),
+        std::to_string(std::max<std::int64_t>(slot_spacing_us(r.pool_rate), 1)),
+        std::to_string(client_spacing),
+        std::to_string(static_cast<int>(r.tier_)),
+        std::to_string(std::chrono::duration_cast<std::chrono::microseconds>(r.max_wait).count()),
+        std::to_string(open_slots),
+        std::to_string(lane_period),
+        std::to_string(std::chrono::microseconds{pace_history}.count())};
+    auto v = co_await eval(connection_, pace_reserve_, std::move(keys), std::move(args));
+    const auto n = v ? to_ints(*v, 3) : std::nullopt;
+    if (!n) {
+      if (share_) {
+        auto reply = share_->pacing.reserve(r, share_->counts.live_instances());
+        reply.paced_locally = true;
+        co_return reply;
+      }
+      co_return v ? make_error_code(store_errc::bad_reply) : v.error();
+    }
+    slot_plan plan;
+    plan.granted = (*n)[0] == 1;
+    plan.slot_us = (*n)[1];
+    plan.retry_after_us = (*n)[2];
+    co_return reply_for(plan, now_us);
+  }
+
+  awaitable<store_result<bool>> release_slot(pace_request r,
+                                             std::chrono::system_clock::time_point slot) override {
+    std::vector<std::string> keys{pace_key(prefix_, r.pool), pace_client_key(prefix_, r)};
+    std::vector<std::string> args{std::to_string(to_pace_us(slot)),
+                                  std::to_string(to_pace_us(r.now)),
+                                  std::to_string(slot_spacing_us(r.client_rate))};
+    auto v = co_await eval(connection_, pace_release_, std::move(keys), std::move(args));
+    if (!v && share_)
+      co_return share_->pacing.release(r, slot, share_->counts.live_instances());
+    if (!v) co_return bool_error(v.error());
+    const auto n = to_int(*v);
+    if (!n) co_return bool_error(make_error_code(store_errc::bad_reply));
+    co_return *n == 1;
+  }
+
+  awaitable<store_result<void>> set_quota_override(std::string client,
+                                                   std::int64_t quota) override {
+    std::vector<std::string> args{"HSET", overrides_key(), std::move(client),
+                                  std::to_string(quota)};
+    auto v = co_await command(connection_, std::move(args));
+    if (!v) co_return v.error();
+    co_return store_result<void>{};
+  }
+
+  awaitable<store_result<void>> clear_quota_override(std::string client) override {
+    std::vector<std::string> args{"HDEL", overrides_key(), std::move(client)};
+    auto v = co_await command(connection_, std::move(args));
+    if (!v) co_return v.error();
+    co_return store_result<void>{};
+  }
+
+  awaitable<store_result<std::map<std::string, std::int64_t>>> read_quota_overrides() override {
+    std::vector<std::string> args{"HGETALL", overrides_key()};
+    auto v = co_await command(connection_, std::move(args));
+    if (!v) co_return v.error();
+    if (v->type != redis_value::kind::array || v->elements.size() % 2 != 0)
+      co_return make_error_code(store_errc::bad_reply);
+    std::map<std::string, std::int64_t> out;
+    for (std::size_t i = 0; i + 1 < v->elements.size(); i += 2) {
+      const auto quota = to_int(v->elements[i + 1]);
+      if (!quota) co_return make_error_code(store_errc::bad_reply);
+      out[v->elements[i].text] = *quota;
+    }
+    co_return out;
+  }
+
+  awaitable<store_result<bool>> claim_alert(pool_day_key where, double threshold) override {
+    std::vector<std::string> args{threshold_text(threshold), unix_seconds(where.expire_at)};
+    auto v = co_await eval(connection_, claim_alert_,
+                           prefix_ + "alerts:{" + where.pool + "}:" + where.day, std::move(args));
+    if (!v) co_return bool_error(v.error());
+    const auto n = to_int(*v);
+    if (!n) co_return bool_error(make_error_code(store_errc::bad_reply));
+    co_return *n == 1;
+  }
+
  private:
+  std::string overrides_key() const { return prefix_ + "quota_overrides"; }
   std::string usage_key(const std::string& day) const { return prefix_ + "usage:" + day; }
 
   std::string prefix_;
   std::shared_ptr<redis_connection> connection_;
   std::shared_ptr<redis_share> share_;
   std::shared_ptr<steady_timer> heartbeat_timer_;
-  lua_script charge_, refund_, reconcile_, spent_;
+  lua_script charge_, refund_, reconcile_, spent_, pace_reserve_, pace_release_, claim_alert_;
 };
 
 }  // namespace
