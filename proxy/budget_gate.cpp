@@ -34,27 +34,34 @@ awaitable<budget_outcome> budget_gate::charge(const config& cfg, const forward_p
   charge_request request;
   request.where = key_for(*p, day);
   request.client = plan.who->id;
-  request.limits = {p->daily_limit, p->reserve_for(plan.who->tier_), plan.who->daily_quota};
+  request.limits = {p->daily_limit, p->reserve_for(plan.who->tier_), shared_.quota_of(*plan.who)};
   request.retry_after = day.until_reset;
 
   auto reply = co_await store_->charge(request);
   if (!reply) {
-    note_store_error(cfg, reply.error());
+    note_store_error(reply.error().message(), cfg.store_failure);
     if (cfg.store_failure == store_failure_mode::open) {
       out.ticket = budget_ticket{};
       out.ticket->usage_day = day.label;
       out.ticket->client = plan.who->id;
       co_return out;
     }
+    out.refused_as = call_outcome::refused_store_failure;
     out.refused = {503, "GENERAL_ERROR",
                    "The gateway cannot reach its budget store; the call was not forwarded. "
                    "Try again shortly.",
                    5};
     co_return out;
   }
-  note_store_ok();
+  if (reply->counted_locally)
+    note_store_error("counting locally within this instance's share", store_failure_mode::share);
+  else
+    note_store_ok();
   auto fields = rate_limit_fields_for(reply->counts, request.limits, day.until_reset);
   if (reply->result != outcome::charged) {
+    out.refused_as = reply->result == outcome::quota_spent  ? call_outcome::refused_quota
+                     : reply->result == outcome::pool_spent ? call_outcome::refused_pool
+                                                            : call_outcome::refused_reserve;
     out.refused = {429, "DAILY_THRESHOLD", std::string(outcome_message(reply->result)),
                    static_cast<unsigned>(day.until_reset.count())};
     out.headers = std::move(fields);
@@ -124,13 +131,17 @@ void budget_gate::record_usage(const budget_ticket& ticket, const forward_plan& 
   store_->record_usage(std::move(record));
 }
 
-void budget_gate::note_store_error(const config& cfg, const boost::system::error_code& ec) {
-  if (!shared_.store_down.exchange(true))
-    shared_.log().error("budget store outage begins: {}; store_failure={}: {}", ec.message(),
-                        cfg.store_failure == store_failure_mode::open ? "open" : "closed",
-                        cfg.store_failure == store_failure_mode::open
-                            ? "forwarding calls uncounted"
-                            : "refusing calls with 503");
+void budget_gate::note_store_error(std::string_view what, store_failure_mode mode) {
+  shared_.metrics.store_errors_total.inc();
+  shared_.metrics.store_failure_decisions_total(mode).inc();
+  if (shared_.store_down.exchange(true)) return;
+  std::string_view action = mode == store_failure_mode::open    ? "forwarding calls uncounted"
+                            : mode == store_failure_mode::share ? "counting calls locally"
+                                                                : "refusing calls with 503";
+  std::string_view name = mode == store_failure_mode::open    ? "open"
+                          : mode == store_failure_mode::share ? "share"
+                                                              : "closed";
+  shared_.log().error("budget store outage begins: {}; store_failure={}: {}", what, name, action);
 }
 
 void budget_gate::note_store_ok() {

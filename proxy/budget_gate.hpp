@@ -10,6 +10,7 @@
 #include "policy/decision.hpp"
 #include "policy/rate_limit_headers.hpp"
 #include "proxy/gateway.hpp"
+#include "proxy/metrics.hpp"
 
 namespace almagate {
 
@@ -28,6 +29,7 @@ struct budget_ticket {
 struct budget_outcome {
   std::optional<budget_ticket> ticket;  // the call may go on
   refusal refused;                      // otherwise why not
+  call_outcome refused_as = call_outcome::refused_quota;  // for the metrics
   std::optional<rate_limit_fields> headers;
 };
 
@@ -50,7 +52,7 @@ class budget_gate {
   budget_store& store() { return *store_; }
 
  private:
-  void note_store_error(const config& cfg, const boost::system::error_code& ec);
+  void note_store_error(std::string_view what, store_failure_mode mode);
   void note_store_ok();
 
   gateway& shared_;

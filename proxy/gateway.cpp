@@ -47,6 +47,12 @@ const date::time_zone* gateway::zone_of(const pool& p) const {
   return find_zone(p.timezone);
 }
 
+std::optional<std::int64_t> gateway::quota_of(const client& c) const {
+  auto current = overrides();
+  if (auto it = current->find(c.id); it != current->end()) return it->second;
+  return c.daily_quota;
+}
+
 void gateway::swap_config(config_ptr next) { config_.store(next, std::memory_order_release); }
 
 }  // namespace almagate

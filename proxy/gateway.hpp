@@ -2,13 +2,16 @@
 // State shared by every event loop: the config snapshot, TLS contexts and loggers.
 
 #include <atomic>
+#include <map>
 #include <memory>
+#include <optional>
 
 #include <spdlog/logger.h>
 
 #include "policy/budget_store.hpp"
 #include "policy/config.hpp"
 #include "proxy/io.hpp"
+#include "proxy/metrics.hpp"
 
 namespace date {
 class time_zone;
@@ -31,9 +34,22 @@ class gateway {
   std::unique_ptr<budget_store> make_store(executor ex) const { return store_factory_(ex); }
   const date::time_zone* zone_of(const pool& p) const;
 
+  // Live quota overrides (client -> daily quota), read from the store every second.
+  using quota_overrides = std::map<std::string, std::int64_t, std::less<>>;
+  std::shared_ptr<const quota_overrides> overrides() const {
+    return overrides_.load(std::memory_order_acquire);
+  }
+  void set_overrides(quota_overrides next) {
+    overrides_.store(std::make_shared<const quota_overrides>(std::move(next)),
+                     std::memory_order_release);
+  }
+  // The quota a client has now: its live override, else its configured one.
+  std::optional<std::int64_t> quota_of(const client& c) const;
+
+  gateway_metrics metrics;
+
   // Calls between their header and their last byte, for a graceful stop.
   std::atomic<int> calls_in_flight{0};
-  std::atomic<int> open_connections{0};
   // Set on SIGTERM: responses say Connection: close, no new connection is accepted.
   std::atomic<bool> draining{false};
 
@@ -45,6 +61,8 @@ class gateway {
 
  private:
   std::atomic<config_ptr> config_;
+  std::atomic<std::shared_ptr<const quota_overrides>> overrides_{
+      std::make_shared<const quota_overrides>()};
   std::unique_ptr<ssl::context> upstream_tls_;
   std::unique_ptr<ssl::context> client_tls_;
   std::shared_ptr<spdlog::logger> access_log_;

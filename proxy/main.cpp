@@ -6,22 +6,26 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <optional>
 
 #include "policy/check_report.hpp"
 #include "policy/config.hpp"
 #include "policy/token.hpp"
+#include "proxy/admin_cli.hpp"
 #include "proxy/server.hpp"
 
 namespace {
 
 using namespace almagate;
 
-// Written once listening, for tests and supervisors: {"listen": PORT}.
-void write_port_file(const std::string& path, std::uint16_t port) {
+// Written once listening, for tests and supervisors: {"listen": PORT, "admin": PORT}.
+void write_port_file(const std::string& path, std::uint16_t port, std::uint16_t admin_port) {
   std::string tmp = path + ".tmp";
   {
     std::ofstream out(tmp);
-    out << "{\"listen\": " << port << "}\n";
+    out << "{\"listen\": " << port;
+    if (admin_port) out << ", \"admin\": " << admin_port;
+    out << "}\n";
   }
   std::filesystem::rename(tmp, path);
 }
@@ -38,15 +42,17 @@ int serve(const std::string& config_path, const std::string& port_file) {
   try {
     srv.bind();
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "almagate: cannot listen on %s:%u: %s\n", cfg->listen.host.c_str(),
-                 cfg->listen.port, e.what());
+    std::fprintf(stderr, "almagate: cannot listen: %s\n", e.what());
     return 1;
   }
   for (const auto& w : cfg->warnings) srv.shared().log().warn("config: {}", w);
   srv.shared().log().info("almagate listening on {}://{}:{} ({} environments, {} clients)",
                           cfg->tls_cert.empty() ? "http" : "https", cfg->listen.host, srv.port(),
                           cfg->environments.size(), cfg->clients.size());
-  if (!port_file.empty()) write_port_file(port_file, srv.port());
+  if (srv.admin_port())
+    srv.shared().log().info("admin endpoint on http://{}:{}", cfg->admin.listen->host,
+                            srv.admin_port());
+  if (!port_file.empty()) write_port_file(port_file, srv.port(), srv.admin_port());
   srv.run();
   srv.shared().log().info("almagate stopped");
   return 0;
@@ -92,7 +98,51 @@ int main(int argc, char** argv) {
       "new", "Print a new random client token and the token_sha256 line for the config. Give "
              "the token to the script's owner; only the hash goes in the config.");
 
+  admin_cli_options admin;
+  std::string admin_format = "table";
+  std::optional<std::string> usage_date;
+  std::string quota_client;
+  std::int64_t quota_calls = 0;
+  auto add_admin_url = [&](CLI::App* cmd) {
+    cmd->add_option("--admin", admin.admin_url,
+                    "Admin endpoint of a running instance (token from ALMAGATE_ADMIN_TOKEN)")
+        ->capture_default_str();
+  };
+
+  auto* usage_cmd = app.add_subcommand(
+      "usage", "Print a day's calls per client, environment, area, access and status class, "
+               "with each pool's limit and used count, from a running instance.");
+  add_admin_url(usage_cmd);
+  usage_cmd->add_option("--date", usage_date, "Day as YYYY-MM-DD (default: today)");
+  usage_cmd->add_option("--format", admin_format, "table, json or csv")
+      ->check(CLI::IsMember({"table", "json", "csv"}))
+      ->capture_default_str();
+
+  auto* quota_cmd = app.add_subcommand("quota", "Clients' daily quotas on a running instance.");
+  quota_cmd->require_subcommand(1);
+  auto* quota_show = quota_cmd->add_subcommand(
+      "show", "Each client: tier, configured quota, live override, used today, remaining, grants.");
+  add_admin_url(quota_show);
+  quota_show->add_option("--format", admin_format, "table or json")
+      ->check(CLI::IsMember({"table", "json"}))
+      ->capture_default_str();
+  auto* quota_set = quota_cmd->add_subcommand(
+      "set", "Set a live daily quota override for CLIENT (every instance applies it within 1 s).");
+  add_admin_url(quota_set);
+  quota_set->add_option("client", quota_client, "Client id")->required();
+  quota_set->add_option("calls", quota_calls, "Daily quota (calls, 0 or more)")->required();
+  auto* quota_clear = quota_cmd->add_subcommand(
+      "clear", "Remove CLIENT's live override; the configured quota applies again.");
+  add_admin_url(quota_clear);
+  quota_clear->add_option("client", quota_client, "Client id")->required();
+
   CLI11_PARSE(app, argc, argv);
+
+  admin.token = admin_token_from_environment();
+  if (usage_cmd->parsed()) return run_usage(admin, usage_date, admin_format);
+  if (quota_show->parsed()) return run_quota_show(admin, admin_format);
+  if (quota_set->parsed()) return run_quota_set(admin, quota_client, quota_calls);
+  if (quota_clear->parsed()) return run_quota_clear(admin, quota_client);
 
   if (serve_cmd->parsed()) return serve(config_path, port_file);
   if (check_cmd->parsed()) return check(config_path, no_secrets);

@@ -4,6 +4,7 @@
 
 #include <thread>
 
+#include "proxy/admin_server.hpp"
 #include "proxy/session.hpp"
 
 namespace almagate {
@@ -32,6 +33,9 @@ std::unique_ptr<tcp::acceptor> open_acceptor(net::io_context& io, const tcp::end
 server::server(config_ptr cfg) : shared_(std::make_unique<gateway>(cfg)) {
   unsigned threads = cfg->threads ? cfg->threads : std::max(1u, std::thread::hardware_concurrency());
   for (unsigned i = 0; i < threads; ++i) workers_.push_back(std::make_unique<worker>(*shared_));
+  // The admin endpoint and the override poller run on the first event loop, with its store.
+  admin_ = std::make_unique<admin_gateway>(*shared_, workers_.front()->budget().store(),
+                                           [this] { return reload(); });
 }
 
 server::~server() = default;
@@ -45,6 +49,28 @@ void server::bind() {
     if (ep.port() == 0) ep.port(acceptors_.front()->local_endpoint().port());
   }
   port_ = ep.port();
+  if (cfg->admin.listen) {
+    auto admin_ep = resolve_listen(*cfg->admin.listen);
+    admin_acceptor_ = std::make_unique<tcp::acceptor>(workers_.front()->io());
+    admin_acceptor_->open(admin_ep.protocol());
+    admin_acceptor_->set_option(net::socket_base::reuse_address(true));
+    admin_acceptor_->bind(admin_ep);
+    admin_acceptor_->listen();
+    admin_port_ = admin_acceptor_->local_endpoint().port();
+  }
+}
+
+awaitable<void> server::admin_accept_loop() {
+  for (;;) {
+    auto [ec, socket] = co_await admin_acceptor_->async_accept(use_tuple);
+    if (ec == net::error::operation_aborted || !admin_acceptor_->is_open()) co_return;
+    if (ec) {
+      shared_->log().warn("admin accept failed: {}", ec.message());
+      continue;
+    }
+    net::co_spawn(workers_.front()->io(), serve_admin_connection(std::move(socket), *admin_),
+                  net::detached);
+  }
 }
 
 awaitable<void> server::accept_loop(tcp::acceptor& acceptor, worker& owner) {
@@ -81,6 +107,8 @@ void server::run() {
   wait_for_signal(signals);
   for (std::size_t i = 0; i < workers_.size(); ++i)
     net::co_spawn(workers_[i]->io(), accept_loop(*acceptors_[i], *workers_[i]), net::detached);
+  net::co_spawn(main_io, poll_overrides(*admin_), net::detached);
+  if (admin_acceptor_) net::co_spawn(main_io, admin_accept_loop(), net::detached);
 
   std::vector<std::thread> threads;
   for (std::size_t i = 1; i < workers_.size(); ++i)
@@ -89,7 +117,7 @@ void server::run() {
   for (auto& t : threads) t.join();
 }
 
-server::reload_result server::reload() {
+reload_result server::reload() {
   auto current = shared_->snapshot();
   try {
     auto next = load_config(current->source_path);
@@ -104,6 +132,7 @@ server::reload_result server::reload() {
     if (next->threads != current->threads) restart_needed += " threads";
     for (const auto& w : next->warnings) shared_->log().warn("config: {}", w);
     shared_->swap_config(next);
+    shared_->metrics.config_reloads_total(true).inc();
     std::string message = "config reloaded from " + next->source_path + " (" +
                           std::to_string(next->clients.size()) + " clients)";
     if (!restart_needed.empty())
@@ -111,6 +140,7 @@ server::reload_result server::reload() {
     shared_->log().info("{}", message);
     return {true, message};
   } catch (const config_error& e) {
+    shared_->metrics.config_reloads_total(false).inc();
     shared_->log().error("config reload refused, keeping the running config: {}", e.what());
     return {false, e.what()};
   }
@@ -120,6 +150,11 @@ void server::shutdown() {
   if (shared_->draining.exchange(true)) return;
   for (std::size_t i = 0; i < workers_.size(); ++i)
     net::post(workers_[i]->io(), [a = acceptors_[i].get()] {
+      error_code ignored;
+      a->close(ignored);
+    });
+  if (admin_acceptor_)
+    net::post(workers_.front()->io(), [a = admin_acceptor_.get()] {
       error_code ignored;
       a->close(ignored);
     });

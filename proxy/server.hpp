@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "proxy/admin_gateway.hpp"
 #include "proxy/gateway.hpp"
 #include "proxy/worker.hpp"
 
@@ -19,6 +20,7 @@ class server {
   // Binds the listeners (port 0 picks a free port). Throws on failure, before serving.
   void bind();
   std::uint16_t port() const { return port_; }
+  std::uint16_t admin_port() const { return admin_port_; }  // 0: no admin listener
 
   // Serves until SIGINT or SIGTERM, then returns. SIGHUP reloads the config.
   void run();
@@ -28,16 +30,13 @@ class server {
 
   // Loads and validates the config file again; a valid one is swapped in (new calls use it,
   // calls in flight finish on the old one), an invalid one is refused and the old one kept.
-  struct reload_result {
-    bool ok = false;
-    std::string message;
-  };
   reload_result reload();
 
   gateway& shared() { return *shared_; }
 
  private:
   awaitable<void> accept_loop(tcp::acceptor& acceptor, worker& owner);
+  awaitable<void> admin_accept_loop();
   awaitable<void> drain_then_stop();
   void stop_all();
   void wait_for_signal(net::signal_set& signals);
@@ -46,6 +45,9 @@ class server {
   std::vector<std::unique_ptr<worker>> workers_;
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors_;
   std::uint16_t port_ = 0;
+  std::unique_ptr<admin_gateway> admin_;
+  std::unique_ptr<tcp::acceptor> admin_acceptor_;
+  std::uint16_t admin_port_ = 0;
 };
 
 }  // namespace almagate

@@ -51,7 +51,11 @@ class session {
       : stream_(stream), owner_(owner), shared_(owner.shared()), tls_(tls) {}
 
   awaitable<void> run() {
-    scoped_count open(shared_.open_connections);
+    shared_.metrics.open_connections.inc();
+    struct closing {
+      gauge& g;
+      ~closing() { g.dec(); }
+    } on_close{shared_.metrics.open_connections};
     bool first = true;
     while (co_await handle_call(first)) first = false;
     co_await close();
@@ -128,7 +132,12 @@ class session {
     std::string log_path = d.forward ? d.forward->target.log_target : redact_target(req.target());
     c.record.path = log_path;
 
-    if (!d.forward) co_return co_await refuse_and_continue(c, parser, std::move(d.refused));
+    if (!d.forward) {
+      if (d.who && d.env && d.area_)
+        shared_.metrics.calls_total(d.who->id, d.env->name, *d.area_, call_outcome::refused_scope)
+            .inc();
+      co_return co_await refuse_and_continue(c, parser, std::move(d.refused));
+    }
     if (auto length = parser.content_length(); length && *length > limit.max_body_bytes) {
       refusal r{413, "REQUEST_TOO_LARGE", "The request body is too large."};
       co_return co_await refuse_and_continue(c, parser, std::move(r));
@@ -157,7 +166,10 @@ class session {
 
     auto charged = co_await owner_.budget().charge(*c.cfg, plan);
     c.rate_headers = std::move(charged.headers);
-    if (!charged.ticket) co_return co_await refuse_and_continue(c, parser, std::move(charged.refused));
+    if (!charged.ticket) {
+      shared_.metrics.calls_total(plan.who->id, plan.env->name, plan.area_, charged.refused_as).inc();
+      co_return co_await refuse_and_continue(c, parser, std::move(charged.refused));
+    }
     const budget_ticket& ticket = *charged.ticket;
 
     if (expects_continue && !bodyless) {
@@ -258,6 +270,9 @@ class session {
                                             : exchange_end::upstream_failed;
     }
     c.record.upstream_ms = ms_between(sent_at, clock::now());
+    shared_.metrics.calls_total(plan.who->id, plan.env->name, plan.area_, call_outcome::forwarded)
+        .inc();
+    shared_.metrics.upstream_latency_seconds(plan.env->name).observe(c.record.upstream_ms / 1000);
 
     auto& res = response.get();
     bool upstream_keep_alive = res.keep_alive();

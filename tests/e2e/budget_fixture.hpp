@@ -33,12 +33,18 @@ struct budget_options {
   std::string store_failure = "closed";
   std::int64_t sim_daily_limit = 0;
   int gateways = 1;
+  std::string admin_token{};  // set: an admin listener on an ephemeral port
+  std::string extra_config{};
 };
 
 inline std::string budget_yaml(const sim_server& sim, const budget_options& o) {
   std::string y = "listen: \"127.0.0.1:0\"\nthreads: 2\n";
   y += "upstream_ca: \"" + sim.tls().ca_cert.string() + "\"\n";
   y += "store: \"" + o.store + "\"\nstore_failure: " + o.store_failure + "\n";
+  if (!o.admin_token.empty())
+    y += "admin: { listen: \"127.0.0.1:0\", token_sha256: \"" + sha256_hex(o.admin_token) +
+         "\" }\n";
+  y += o.extra_config;
   y += "pools:\n  institution:\n    daily_limit: " + std::to_string(o.daily_limit) +
        "\n    reset: { time: \"00:00\", timezone: \"America/New_York\" }\n" +
        "    reserve: { standard: " + std::to_string(o.reserve_standard) +

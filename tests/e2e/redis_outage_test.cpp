@@ -88,7 +88,13 @@ void outage(const std::string& mode) {
   }
 
   f.redis->start();
-  // Back by itself: calls are forwarded and counted again.
+  // Back by itself: the gateway under load sees the store answer again and says so once.
+  CHECK(wait_for(
+      [&] {
+        return f.gateways[0]->process().stderr_text().find("budget store outage over") !=
+               std::string::npos;
+      },
+      std::chrono::seconds(15)));
   int after_restart = load.ok();
   CHECK(wait_for([&] { return f.call(core).status == 200 && load.ok() > after_restart + 20; },
                  std::chrono::seconds(15)));
@@ -99,13 +105,12 @@ void outage(const std::string& mode) {
     CHECK(gw->process().running());  // no crash
     CHECK(gw->stop() == 0);
   }
-  if (mode != "share") {
-    // The outage is logged once by each gateway that saw it, not once per call.
-    std::string log = f.gateways[0]->process().stderr_text();
-    CAPTURE(log);
-    CHECK(count_of(log, "budget store outage begins") == 1);
-    CHECK(count_of(log, "budget store outage over") == 1);
-  }
+  // The outage is logged once, when it begins and when it ends, not once per call.
+  std::string log = f.gateways[0]->process().stderr_text();
+  CAPTURE(log);
+  CHECK(count_of(log, "budget store outage begins") == 1);
+  CHECK(count_of(log, "store_failure=" + mode) == 1);
+  CHECK(count_of(log, "budget store outage over") == 1);
 }
 
 }  // namespace
