@@ -75,6 +75,10 @@ std::string format_access_line(const access_record& r) {
     std::snprintf(buf, sizeof buf, "%.3f", r.upstream_ms);
     number("upstream_ms", buf);
   }
+  if (r.wait_ms > 0) {
+    std::snprintf(buf, sizeof buf, "%.3f", r.wait_ms);
+    number("wait_ms", buf);
+  }
   std::snprintf(buf, sizeof buf, "%.3f", r.total_ms);
   number("total_ms", buf);
   number("bytes_in", std::to_string(r.bytes_in));

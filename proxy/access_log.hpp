@@ -24,6 +24,7 @@ struct access_record {
   std::string_view outcome;      // "forwarded", "refused", "upstream_error", ...
   std::string_view error_code;   // Alma errorCode of a refusal, if any
   double upstream_ms = -1;       // < 0: never reached the upstream
+  double wait_ms = 0;            // paced: time spent waiting for its slot
   double total_ms = 0;
   std::uint64_t bytes_in = 0;    // request body bytes
   std::uint64_t bytes_out = 0;   // response body bytes

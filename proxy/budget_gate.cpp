@@ -1,6 +1,9 @@
 #include "proxy/budget_gate.hpp"
 
+#include <spdlog/fmt/fmt.h>
+
 #include <charconv>
+#include <cmath>
 
 #include "policy/day.hpp"
 
@@ -76,8 +79,94 @@ awaitable<budget_outcome> budget_gate::charge(const config& cfg, const forward_p
   ticket.until_reset = day.until_reset;
   ticket.usage_day = day.label;
   ticket.headers = std::move(fields);
+  check_alerts(cfg, *p, ticket);
   out.ticket = std::move(ticket);
   co_return out;
+}
+
+// The schedule runs at 99% of the cap: r slots then span 1.01 s, so network jitter of up to
+// 10 ms between the gateway and Alma can never put r + 1 calls into one of Alma's seconds.
+constexpr double pacing_headroom = 0.99;
+
+awaitable<pace_outcome> budget_gate::pace(const config& cfg, const forward_plan& plan,
+                                          std::chrono::milliseconds waited) {
+  pace_outcome out;
+  const pool* p = plan.env->counted_in;
+  if (!p || p->per_second <= 0) {
+    out.go = true;
+    co_return out;
+  }
+  out.request = pace_request{p->name,  p->per_second * pacing_headroom, plan.who->id,
+                             plan.who->per_second,
+                             plan.who->tier_, std::max(std::chrono::milliseconds(0), p->max_wait - waited),
+                             std::chrono::system_clock::now()};
+  auto reply = co_await store_->reserve_slot(out.request);
+  if (!reply) {
+    note_store_error(reply.error().message(), cfg.store_failure);
+    if (cfg.store_failure == store_failure_mode::open) {
+      out.go = true;
+      co_return out;
+    }
+    out.refused_as = call_outcome::refused_store_failure;
+    out.refused = {503, "GENERAL_ERROR",
+                   "The gateway cannot reach its budget store; the call was not forwarded. "
+                   "Try again shortly.",
+                   5};
+    co_return out;
+  }
+  if (!reply->granted) {
+    auto seconds = std::chrono::ceil<std::chrono::seconds>(reply->retry_after);
+    out.refused = {429, "PER_SECOND_THRESHOLD",
+                   fmt::format("Calls in this environment are paced to {:g} a second; this call "
+                               "would have waited longer than {} ms for its turn.",
+                               p->per_second, p->max_wait.count()),
+                   static_cast<unsigned>(std::max<std::int64_t>(1, seconds.count()))};
+    co_return out;
+  }
+  out.go = true;
+  out.paced = true;
+  out.slot = reply->slot;
+  out.wait = reply->wait;
+  shared_.metrics.pacing_wait_seconds(p->name).observe(
+      std::chrono::duration<double>(reply->wait).count());
+  co_return out;
+}
+
+void budget_gate::check_alerts(const config& cfg, const pool& p, const budget_ticket& ticket) {
+  std::int64_t used = ticket.counts.pool_used;
+  for (double threshold : cfg.alerts) {
+    auto mark = static_cast<std::int64_t>(std::ceil(threshold * static_cast<double>(p.daily_limit)));
+    if (used < mark) continue;
+    // Each event loop asks the store once per pool-day and threshold; the store says who won.
+    if (alerts_asked_.size() > 256) alerts_asked_.clear();  // old days
+    if (!alerts_asked_.insert(ticket.where.pool + '|' + ticket.where.day + '|' +
+                              std::to_string(threshold))
+             .second)
+      continue;
+    net::co_spawn(
+        ex_,
+        [](gateway& shared, budget_store& store, pool_day_key where, double threshold,
+           std::int64_t used, std::int64_t limit) -> awaitable<void> {
+          auto won = co_await store.claim_alert(where, threshold);
+          if (!won || !*won) co_return;
+          auto percent = fmt::format("{:g}", threshold * 100);
+          shared.log().warn("alert: pool {} has used {}% of its day ({} of {} calls, day {})",
+                            where.pool, percent, used, limit, where.day);
+          shared.metrics.pool_alerts_total(where.pool, fmt::format("{:g}", threshold)).inc();
+        }(shared_, *store_, ticket.where, threshold, used, p.daily_limit),
+        net::detached);
+  }
+}
+
+void budget_gate::release(const pace_outcome& paced) {
+  if (!paced.paced) return;
+  net::co_spawn(
+      ex_,
+      [](budget_store& store, pace_request request,
+         std::chrono::system_clock::time_point slot) -> awaitable<void> {
+        co_await store.release_slot(std::move(request), slot);
+      }(*store_, paced.request, paced.slot),
+      net::detached);
 }
 
 void budget_gate::refund(const budget_ticket& ticket) {
@@ -108,8 +197,13 @@ void budget_gate::observe_upstream(const budget_ticket& ticket, std::string_view
   auto [ptr, ec] =
       std::from_chars(alma_remaining.data(), alma_remaining.data() + alma_remaining.size(), remaining);
   if (alma_remaining.empty() || ec != std::errc{} || remaining < 0) return;
-  // Only worth a store call when Alma counts more than we do.
+  // Only worth a store call when Alma counts more than we do, and at most once a second per
+  // pool and event loop: with traffic outside the gateway Alma is ahead on every response.
   if (ticket.limits.daily_limit - remaining <= ticket.counts.pool_used) return;
+  auto now = std::chrono::steady_clock::now();
+  auto& last = last_reconcile_[ticket.where.pool];
+  if (now - last < std::chrono::seconds(1)) return;
+  last = now;
   net::co_spawn(
       ex_,
       [](budget_store& store, pool_day_key where, std::int64_t limit,

@@ -5,6 +5,8 @@
 
 #include <memory>
 #include <optional>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "policy/budget_store.hpp"
 #include "policy/decision.hpp"
@@ -33,11 +35,30 @@ struct budget_outcome {
   std::optional<rate_limit_fields> headers;
 };
 
+// A call's place in its pool's per-second schedule.
+struct pace_outcome {
+  bool go = false;           // wait until `slot`, then forward
+  bool paced = false;        // a slot was taken (release it if the call gives up)
+  pace_request request;
+  std::chrono::system_clock::time_point slot;
+  std::chrono::microseconds wait{0};
+  refusal refused;           // !go: why not
+  call_outcome refused_as = call_outcome::refused_speed;
+};
+
 class budget_gate {
  public:
   budget_gate(gateway& shared, executor ex);
 
   awaitable<budget_outcome> charge(const config& cfg, const forward_plan& plan);
+
+  // Takes the call's slot in its pool's schedule, or refuses it (429 PER_SECOND_THRESHOLD)
+  // when the slot is more than max_wait (less `waited` already) away. Unpaced pools go at once.
+  awaitable<pace_outcome> pace(const config& cfg, const forward_plan& plan,
+                               std::chrono::milliseconds waited);
+
+  // The call gave up before its slot (its script went away): free the slot.
+  void release(const pace_outcome& paced);
 
   // The call never reached the upstream: give its charge back.
   void refund(const budget_ticket& ticket);
@@ -53,11 +74,16 @@ class budget_gate {
 
  private:
   void note_store_error(std::string_view what, store_failure_mode mode);
+  // A charge that took the pool's day across an alert threshold claims the alert in the
+  // store (once over all instances) and, if it won, logs it.
+  void check_alerts(const config& cfg, const pool& p, const budget_ticket& ticket);
   void note_store_ok();
 
   gateway& shared_;
   executor ex_;
   std::unique_ptr<budget_store> store_;
+  std::unordered_set<std::string> alerts_asked_;  // "pool|day|threshold"
+  std::unordered_map<std::string, std::chrono::steady_clock::time_point> last_reconcile_;
 };
 
 // The day label for usage outside any pool: the UTC date.

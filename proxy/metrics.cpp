@@ -77,7 +77,8 @@ gateway_metrics::gateway_metrics(std::size_t max_series)
     : calls_(max_series, [] { return std::make_unique<per_pair>(); }),
       upstream_latency_(256, [] { return std::make_unique<histogram>(upstream_latency_buckets); }),
       pacing_wait_(256, [] { return std::make_unique<histogram>(pacing_wait_buckets); }),
-      upstream_per_second_(256, [] { return std::make_unique<counter>(); }) {}
+      upstream_per_second_(256, [] { return std::make_unique<counter>(); }),
+      pool_alerts_(256, [] { return std::make_unique<counter>(); }) {}
 
 counter& gateway_metrics::calls_total(std::string_view client, std::string_view environment,
                                       area a, call_outcome o) {
@@ -91,6 +92,10 @@ histogram& gateway_metrics::upstream_latency_seconds(std::string_view environmen
 
 histogram& gateway_metrics::pacing_wait_seconds(std::string_view pool) {
   return pacing_wait_.at({pool});
+}
+
+counter& gateway_metrics::pool_alerts_total(std::string_view pool, std::string_view threshold) {
+  return pool_alerts_.at({pool, threshold});
 }
 
 counter& gateway_metrics::upstream_per_second_refusals_total(std::string_view environment) {
@@ -216,6 +221,12 @@ std::string gateway_metrics::render(const live_budget& live) const {
            "Upstream 429 PER_SECOND_THRESHOLD responses.");
   for (const auto& [values, c] : sorted(upstream_per_second_))
     x.sample("almagate_upstream_per_second_refusals_total", {{"environment", values[0]}},
+             std::to_string(c->value()));
+
+  x.header("almagate_pool_alerts_total", "counter",
+           "Alerts sent: a pool's day first crossed an alert threshold.");
+  for (const auto& [values, c] : sorted(pool_alerts_))
+    x.sample("almagate_pool_alerts_total", {{"pool", values[0]}, {"threshold", values[1]}},
              std::to_string(c->value()));
 
   x.header("almagate_store_errors_total", "counter", "Budget store operations that failed.");

@@ -150,6 +150,9 @@ class gateway_metrics {
   histogram& pacing_wait_seconds(std::string_view pool);
   // almagate_upstream_per_second_refusals_total{environment}: Alma's PER_SECOND_THRESHOLD 429s.
   counter& upstream_per_second_refusals_total(std::string_view environment);
+  // almagate_pool_alerts_total{pool,threshold}: a pool's day first crossed a threshold (this
+  // instance sent the alert; over all instances, once a day per threshold).
+  counter& pool_alerts_total(std::string_view pool, std::string_view threshold);
   // almagate_store_failure_decisions_total{mode}: calls decided by store_failure while down.
   counter& store_failure_decisions_total(store_failure_mode m);
   // almagate_config_reloads_total{result="ok|failed"}
@@ -167,6 +170,7 @@ class gateway_metrics {
   labeled<histogram, 1> upstream_latency_;
   labeled<histogram, 1> pacing_wait_;
   labeled<counter, 1> upstream_per_second_;
+  labeled<counter, 2> pool_alerts_;
   std::array<counter, 3> store_failure_decisions_;
   std::array<counter, 2> reloads_;
 };

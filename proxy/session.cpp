@@ -1,5 +1,7 @@
 #include "proxy/session.hpp"
 
+#include <sys/socket.h>
+
 #include <array>
 #include <chrono>
 #include <optional>
@@ -10,6 +12,7 @@
 #include "proxy/access_log.hpp"
 #include "proxy/headers.hpp"
 #include "proxy/relay.hpp"
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include "proxy/request_id.hpp"
 
 namespace almagate {
@@ -38,6 +41,7 @@ struct scoped_count {
 enum class exchange_end {
   done,              // response relayed (fully or as far as the script let us)
   retry,             // a reused connection was dead before anything happened: try a new one
+  paced_retry,       // Alma refused for speed (it processed nothing): take a new slot, retry
   upstream_failed,   // nothing sent to the script yet: answer 502
   upstream_timeout,  // nothing sent to the script yet: answer 504
   client_failed,     // the script went away or broke the body: close
@@ -171,6 +175,7 @@ class session {
       co_return co_await refuse_and_continue(c, parser, std::move(charged.refused));
     }
     const budget_ticket& ticket = *charged.ticket;
+    if (auto ended = co_await wait_turn(c, parser, plan, ticket, true)) co_return *ended;
 
     if (expects_continue && !bodyless) {
       // The script waits for this before it sends the body; it has passed every check.
@@ -182,7 +187,8 @@ class session {
 
     std::string public_base = (tls_ ? "https://" : "http://") +
                               (is_plausible_host(host_header) ? host_header : listen_host());
-    for (int attempt = 0; attempt < 2; ++attempt) {
+    int stale_retries = 0;
+    for (;;) {
       auto connected = co_await owner_.pool().acquire(up, limit.upstream_connect_timeout);
       if (!connected.connection) {
         owner_.budget().refund(ticket);
@@ -207,7 +213,20 @@ class session {
           log_call(c);
           co_return c.keep_alive;
         case exchange_end::retry:
+          if (++stale_retries > 1) {
+            c.keep_alive = c.keep_alive && parser.is_done();
+            refusal r{502, "GENERAL_ERROR", "The upstream failed to answer."};
+            co_await send_refusal(c, std::move(r));
+            co_return c.keep_alive;
+          }
           continue;
+        case exchange_end::paced_retry: {
+          // Alma did not process the call: it waits for a new slot and goes again, charged once.
+          if (reusable_) owner_.pool().release(std::move(connection), limit);
+          shared_.metrics.upstream_per_second_refusals_total(plan.env->name).inc();
+          if (auto ended = co_await wait_turn(c, parser, plan, ticket, false)) co_return *ended;
+          continue;
+        }
         case exchange_end::upstream_failed:
         case exchange_end::upstream_timeout: {
           bool timeout = end == exchange_end::upstream_timeout;
@@ -230,10 +249,52 @@ class session {
           co_return false;
       }
     }
-    c.keep_alive = false;
-    refusal r{502, "GENERAL_ERROR", "The upstream failed to answer."};
-    co_await send_refusal(c, std::move(r));
+  }
+
+  // Takes the call's slot in its pool's schedule and waits for it. nullopt: go on. Otherwise the
+  // call ended here (refused for speed, or its script went away) and the value says whether
+  // the connection serves another call.
+  awaitable<std::optional<bool>> wait_turn(call& c,
+                                           http::request_parser<http::buffer_body>& parser,
+                                           const forward_plan& plan, const budget_ticket& ticket,
+                                           bool first_attempt) {
+    auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(clock::now() - c.started);
+    auto paced = co_await owner_.budget().pace(*c.cfg, plan, waited);
+    if (!paced.go) {
+      // Refused before it reached Alma: uncharged. A retry's call reached Alma once: charged.
+      if (first_attempt) owner_.budget().refund(ticket);
+      shared_.metrics.calls_total(plan.who->id, plan.env->name, plan.area_, paced.refused_as).inc();
+      bool keep = co_await refuse_and_continue(c, parser, std::move(paced.refused));
+      co_return keep;
+    }
+    if (paced.wait.count() <= 0) co_return std::nullopt;
+    c.record.wait_ms += std::chrono::duration<double, std::milli>(paced.wait).count();
+    bool present = co_await wait_while_connected(paced.wait);
+    if (present) co_return std::nullopt;
+    owner_.budget().release(paced);
+    if (first_attempt) owner_.budget().refund(ticket);
+    c.record.outcome = "client_gone_while_waiting";
+    c.record.status = 499;
+    log_call(c);
     co_return false;
+  }
+
+  // Waits `wait` on a timer (no thread held); false if the script closed its connection
+  // meanwhile. Bytes it sends meanwhile (a body, a pipelined call) are not a close.
+  awaitable<bool> wait_while_connected(std::chrono::microseconds wait) {
+    using namespace net::experimental::awaitable_operators;
+    steady_timer timer(co_await net::this_coro::executor);
+    timer.expires_after(wait);
+    auto& socket = lowest().socket();
+    auto first = co_await (timer.async_wait(use_tuple) ||
+                           socket.async_wait(tcp::socket::wait_read, use_tuple));
+    if (first.index() == 0) co_return true;
+    char byte;
+    ssize_t n = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) co_return false;
+    // The first wait was cancelled when the socket won; the expiry stands.
+    co_await timer.async_wait(use_tuple);
+    co_return true;
   }
 
   template <class Upstream>
@@ -293,8 +354,9 @@ class session {
     c.record.outcome = "forwarded";
     if (res.result() == http::status::too_many_requests) {
       // Alma's own refusal: small, and its errorCode decides what the budget does.
+      bool may_retry = bodyless && plan.env->counted_in && plan.env->counted_in->per_second > 0;
       co_return co_await relay_upstream_refusal(c, upstream, connection, response, ticket,
-                                                upstream_keep_alive);
+                                                upstream_keep_alive, may_retry);
     }
     if (c.version < 11 && res.chunked()) {
       // An HTTP/1.0 script cannot read chunks: send the body raw and close.
@@ -384,7 +446,7 @@ class session {
                                                  upstream_connection& connection,
                                                  http::response_parser<http::buffer_body>& parser,
                                                  const budget_ticket& ticket,
-                                                 bool upstream_keep_alive) {
+                                                 bool upstream_keep_alive, bool may_retry) {
     const limits& limit = c.cfg->limit;
     std::string body;
     std::array<char, 4096> chunk;
@@ -399,6 +461,10 @@ class session {
     if (!parser.is_done()) co_return exchange_end::upstream_failed;
     bool daily = body.find("DAILY_THRESHOLD") != std::string::npos;
     if (daily) owner_.budget().observe_upstream(ticket, {}, true);
+    if (!daily && may_retry) {
+      reusable_ = upstream_keep_alive && !parser.need_eof();
+      co_return exchange_end::paced_retry;
+    }
     c.record.error_code = daily ? "DAILY_THRESHOLD" : "PER_SECOND_THRESHOLD";
 
     http::response<http::string_body> out{parser.get().result(), 11};

@@ -34,6 +34,9 @@ struct budget_options {
   std::int64_t sim_daily_limit = 0;
   int gateways = 1;
   std::string admin_token{};  // set: an admin listener on an ephemeral port
+  double per_second = 0;      // pool pacing; 0 = not paced
+  std::string max_wait = "10s";
+  double sim_per_second = 0;  // the simulator's own per-second threshold
   std::string extra_config{};
 };
 
@@ -49,6 +52,8 @@ inline std::string budget_yaml(const sim_server& sim, const budget_options& o) {
        "\n    reset: { time: \"00:00\", timezone: \"America/New_York\" }\n" +
        "    reserve: { standard: " + std::to_string(o.reserve_standard) +
        ", batch: " + std::to_string(o.reserve_batch) + " }\n";
+  if (o.per_second > 0)
+    y += "    per_second: " + std::to_string(o.per_second) + "\n    max_wait: " + o.max_wait + "\n";
   y += "environments:\n  production: { upstream: \"" + sim.base_url() +
        "\", default: true, pool: institution }\n";
   y += "keys:\n  shared-bibs:\n    environment: production\n    secret_env: TEST_KEY\n"
@@ -66,7 +71,8 @@ inline std::string budget_yaml(const sim_server& sim, const budget_options& o) {
 struct budget_fixture {
   explicit budget_fixture(budget_options options)
       : sim(sim_options{.keys = {sim_key::full_access(shared_key)},
-                        .daily_limit = options.sim_daily_limit}),
+                        .daily_limit = options.sim_daily_limit,
+                        .per_second = options.sim_per_second}),
         client(client_options{.ca_file = sim.tls().ca_cert}) {
     if (options.store == "redis") {
       redis = std::make_unique<redis_server>();

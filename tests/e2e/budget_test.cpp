@@ -110,3 +110,21 @@ TEST_CASE("an upstream DAILY_THRESHOLD marks the pool spent until its reset") {
   for (int i = 0; i < 5; ++i) CHECK(f.call(core).status == 429);
   CHECK(f.sim_received() == before);
 }
+
+TEST_CASE("alerts: crossing a share of the pool's day is logged once per threshold") {
+  budget_fixture f({.daily_limit = 20, .reserve_standard = 0, .reserve_batch = 0,
+                    .clients = {core, standard, batch}, .extra_config = "alerts: [0.25, 0.5]\n"});
+  for (int i = 0; i < 12; ++i) CHECK(f.call(core).status == 200);
+  auto log = [&] { return f.gateways[0]->process().stderr_text(); };
+  CHECK(wait_for([&] { return log().find("has used 50% of its day") != std::string::npos; },
+                 std::chrono::seconds(5)));
+  std::string text = log();
+  auto count = [&](const std::string& what) {
+    std::size_t n = 0;
+    for (auto p = text.find(what); p != std::string::npos; p = text.find(what, p + 1)) ++n;
+    return n;
+  };
+  CHECK(count("has used 25% of its day") == 1);
+  CHECK(count("has used 50% of its day") == 1);
+  CHECK(count("alert:") == 2);
+}
