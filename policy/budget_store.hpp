@@ -13,6 +13,7 @@
 // lets a count pass its limit, so an instance can take a block of budget ahead of time and
 // give back what it did not use with refund().
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -82,6 +83,15 @@ struct usage_record {
   std::int64_t calls = 1;
 };
 
+// Calls per local hour of one pool-day, index = hour of the local clock.
+using hourly_counts = std::array<std::int64_t, 24>;
+
+// How long hourly counts are kept (the dashboard shows today and yesterday).
+inline constexpr std::chrono::hours hourly_retention{24 * 8};
+
+// The hour (0-23) of `t` on the local clock of `zone`: the bucket record_hourly counts in.
+int local_hour(const date::time_zone& zone, std::chrono::system_clock::time_point t);
+
 class budget_store {
  public:
   virtual ~budget_store() = default;
@@ -108,6 +118,14 @@ class budget_store {
 
   // Every usage line recorded for a day (summed over instances).
   virtual awaitable<store_result<std::vector<usage_record>>> read_usage(std::string day) = 0;
+
+  // Calls per local hour (0-23, local_hour() in the pool's zone) of a pool-day, for the
+  // dashboard's burn rate. Fire and forget like record_usage; kept hourly_retention.
+  virtual void record_hourly(std::string pool, std::string day, int hour,
+                             std::int64_t calls) = 0;
+  // The 24 counts of a pool-day (zeros where nothing was recorded), summed over instances.
+  virtual awaitable<store_result<hourly_counts>> read_hourly(std::string pool,
+                                                             std::string day) = 0;
 
   // Pacing (policy/pacing.hpp): takes the earliest slot this call may take in its pool's
   // schedule (and its client's), or refuses at once, taking nothing, if that slot is more than

@@ -21,6 +21,7 @@ struct memory_state {
   std::mutex mutex;
   std::map<std::pair<std::string, std::string>, pool_counts> pools;  // (pool, day)
   std::map<std::string, std::map<usage_key, std::int64_t>> usage;    // day -> lines
+  std::map<std::string, std::map<std::string, hourly_counts>> hourly; // pool -> day -> hours
   std::map<std::string, std::int64_t> quota_overrides;               // client -> quota
   std::map<std::tuple<std::string, std::string, double>, std::chrono::sys_seconds>
       alerts;  // (pool, day, threshold) -> expire_at
@@ -109,6 +110,24 @@ class memory_store : public budget_store {
         out.push_back({day, std::get<0>(k), std::get<1>(k), std::get<2>(k), std::get<3>(k),
                        std::get<4>(k), calls});
     }
+    co_return out;
+  }
+
+  void record_hourly(std::string pool, std::string day, int hour, std::int64_t calls) override {
+    if (hour < 0 || hour > 23) return;
+    std::lock_guard lock(state_->mutex);
+    auto& days = state_->hourly[pool];
+    days[day][static_cast<std::size_t>(hour)] += calls;
+    // Day labels sort by date: keep the newest ones, as Redis keeps hourly_retention.
+    const auto keep = static_cast<std::size_t>(hourly_retention / std::chrono::hours{24});
+    while (days.size() > keep) days.erase(days.begin());
+  }
+
+  awaitable<store_result<hourly_counts>> read_hourly(std::string pool, std::string day) override {
+    std::lock_guard lock(state_->mutex);
+    hourly_counts out{};
+    if (const auto p = state_->hourly.find(pool); p != state_->hourly.end())
+      if (const auto d = p->second.find(day); d != p->second.end()) out = d->second;
     co_return out;
   }
 

@@ -62,6 +62,22 @@ std::vector<std::string_view> split(std::string_view s, char sep) {
 }
 
 
+// HGETALL of an hourly hash: hour -> calls.
+store_result<hourly_counts> hourly_from(const store_result<redis_value>& reply) {
+  if (!reply) return reply.error();
+  const redis_value& v = *reply;
+  if (v.type != redis_value::kind::array || v.elements.size() % 2 != 0)
+    return make_error_code(store_errc::bad_reply);
+  hourly_counts out{};
+  for (std::size_t i = 0; i + 1 < v.elements.size(); i += 2) {
+    const auto hour = to_int(v.elements[i]);
+    const auto calls = to_int(v.elements[i + 1]);
+    if (!hour || !calls || *hour < 0 || *hour > 23) continue;
+    out[static_cast<std::size_t>(*hour)] = *calls;
+  }
+  return out;
+}
+
 std::string budget_key(const std::string& prefix, const pool_day_key& k) {
   return prefix + "budget:{" + k.pool + "}:" + k.day;
 }
@@ -297,6 +313,21 @@ class redis_store : public budget_store {
     co_return out;
   }
 
+  void record_hourly(std::string pool, std::string day, int hour, std::int64_t calls) override {
+    if (hour < 0 || hour > 23) return;
+    const auto key = hourly_key(pool, day);
+    // Pipelined like record_usage: no reply awaited.
+    connection_->send({"HINCRBY", key, std::to_string(hour), std::to_string(calls)});
+    connection_->send({"EXPIRE", key,
+                       std::to_string(std::chrono::seconds{hourly_retention}.count())});
+  }
+
+  awaitable<store_result<hourly_counts>> read_hourly(std::string pool, std::string day) override {
+    std::vector<std::string> args{"HGETALL", hourly_key(pool, day)};
+    auto v = co_await command(connection_, std::move(args));
+    co_return hourly_from(v);
+  }
+
   awaitable<store_result<pace_reply>> reserve_slot(pace_request r) override {
     const auto now_us = to_pace_us(r.now);
     const auto client_spacing = slot_spacing_us(r.client_rate);
@@ -386,6 +417,9 @@ class redis_store : public budget_store {
  private:
   std::string overrides_key() const { return prefix_ + "quota_overrides"; }
   std::string usage_key(const std::string& day) const { return prefix_ + "usage:" + day; }
+  std::string hourly_key(const std::string& pool, const std::string& day) const {
+    return prefix_ + "hours:{" + pool + "}:" + day;
+  }
 
   std::string prefix_;
   std::shared_ptr<redis_connection> connection_;

@@ -5,6 +5,7 @@
 //   <prefix>budget:{<pool>}:<day>  hash {used, spent, c:<client>}; the {pool} hash tag keeps a
 //                                  pool on one Cluster slot; EXPIREAT next reset + count_slack
 //   <prefix>usage:<day>            hash "<client>|<environment>|<area>|<access>|<class>" -> calls
+//   <prefix>hours:{<pool>}:<day>   hash local hour "0".."23" -> calls; EXPIRE hourly_retention
 //   <prefix>pace:{<pool>}          sorted set of taken pacing slots (unix us); PEXPIRE
 //                                  pace_history + 1 s past the last slot
 //   <prefix>pace:{<pool>}:client:<client>  the client's earliest next slot (unix us), same TTL

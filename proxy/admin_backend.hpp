@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 
+#include "proxy/admin_hours.hpp"
 #include "proxy/admin_reports.hpp"
 #include "proxy/io.hpp"
 
@@ -31,6 +32,9 @@ class admin_backend {
 
   // `date`: YYYY-MM-DD (already validated), nullopt: today.
   virtual awaitable<admin_result<usage_report>> usage(std::optional<std::string> date) = 0;
+
+  // Calls per local hour of each pool's day that started on `date` (nullopt: today).
+  virtual awaitable<admin_result<hours_report>> usage_hours(std::optional<std::string> date) = 0;
 
   virtual awaitable<admin_result<clients_report>> clients() = 0;
 

@@ -16,14 +16,27 @@ admin_error store_unavailable() {
 
 // The pool-day that started on `date` (YYYY-MM-DD, validated by the endpoint): the day that
 // holds local noon after that date's reset.
-pool_day_key key_for_date(const pool& p, const date::time_zone& zone, const std::string& day) {
+pool_day day_for_date(const pool& p, const date::time_zone& zone, const std::string& day) {
   int y = 0;
   unsigned m = 0, d = 0;
   std::sscanf(day.c_str(), "%d-%u-%u", &y, &m, &d);
   auto local = date::local_days{date::year{y} / date::month{m} / date::day{d}} + p.reset_time +
                std::chrono::hours(12);
   auto instant = zone.to_sys(local, date::choose::earliest);
-  return key_for(p, pool_day_at(p.reset_time, zone, instant));
+  return pool_day_at(p.reset_time, zone, instant);
+}
+
+pool_day_key key_for_date(const pool& p, const date::time_zone& zone, const std::string& day) {
+  return key_for(p, day_for_date(p, zone, day));
+}
+
+std::string utc_text(std::chrono::sys_seconds t) { return date::format("%FT%TZ", t); }
+
+std::string hh_mm(std::chrono::minutes t) {
+  char text[8];
+  std::snprintf(text, sizeof text, "%02d:%02d", static_cast<int>(t.count() / 60) % 100,
+                static_cast<int>(t.count() % 60));
+  return text;
 }
 
 pool_day today_of(const gateway& shared, const pool& p) {
@@ -91,6 +104,40 @@ awaitable<admin_result<usage_report>> admin_gateway::usage(std::optional<std::st
                            env && env->counted_in ? env->counted_in->name : std::string()});
   }
   co_return admin_result<usage_report>::ok(std::move(report));
+}
+
+awaitable<admin_result<hours_report>> admin_gateway::usage_hours(std::optional<std::string> date) {
+  auto cfg = shared_.snapshot();
+  const auto now = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+  hours_report report;
+  report.now = utc_text(now);
+  if (date) {
+    report.date = *date;
+  } else if (!cfg->pools.empty()) {
+    report.date = today_of(shared_, cfg->pools.begin()->second).label;
+  } else {
+    report.date = pool_day_at(std::chrono::minutes(0), "UTC", now)->label;
+  }
+  for (const auto& [name, p] : cfg->pools) {
+    const date::time_zone& zone = *shared_.zone_of(p);
+    const pool_day day = day_for_date(p, zone, report.date);
+    hours_pool out{name, p.timezone, hh_mm(p.reset_time), p.daily_limit, 0,
+                   p.reserve_standard, p.reserve_batch, utc_text(day.start),
+                   utc_text(day.next_reset), {}, std::nullopt, {}};
+    auto counts = co_await store_.read_counts(key_for(p, day), "");
+    auto hours = co_await store_.read_hourly(name, day.label);
+    if (!counts || !hours) co_return admin_result<hours_report>::fail(store_unavailable());
+    out.used = counts->pool_used;
+    out.hours = *hours;
+    if (day.start <= now && now < day.next_reset) {
+      const auto local = zone.to_local(now);
+      const auto into_hour = local - date::floor<std::chrono::hours>(local);
+      out.current_hour = local_hour(zone, now);
+      out.current_hour_start = utc_text(now - into_hour);
+    }
+    report.pools.push_back(std::move(out));
+  }
+  co_return admin_result<hours_report>::ok(std::move(report));
 }
 
 awaitable<admin_result<clients_report>> admin_gateway::clients() {

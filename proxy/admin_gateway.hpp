@@ -19,6 +19,7 @@ class admin_gateway : public admin_backend {
   awaitable<bool> ready() override;
   awaitable<std::string> metrics_text() override;
   awaitable<admin_result<usage_report>> usage(std::optional<std::string> date) override;
+  awaitable<admin_result<hours_report>> usage_hours(std::optional<std::string> date) override;
   awaitable<admin_result<clients_report>> clients() override;
   awaitable<admin_result<quota_change>> set_quota(std::string client, std::int64_t n) override;
   awaitable<admin_result<quota_change>> clear_quota(std::string client) override;

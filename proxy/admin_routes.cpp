@@ -5,6 +5,7 @@
 
 #include "policy/alma_error.hpp"
 #include "proxy/admin_auth.hpp"
+#include "proxy/dashboard_assets.hpp"
 #include "proxy/request_id.hpp"
 
 namespace almagate {
@@ -79,6 +80,31 @@ awaitable<admin_response> usage_route(const admin_request& req, const urls::url_
   co_return json_response(req, to_json(*report.value));
 }
 
+awaitable<admin_response> hours_route(const admin_request& req, const urls::url_view& url,
+                                      admin_backend& backend) {
+  std::optional<std::string> date;
+  for (auto param : url.params()) {
+    if (param.key == "date") date = param.value;
+    else co_return error_response(req, {400, "INVALID_REQUEST", "Unknown parameter: " + param.key + "."});
+  }
+  if (date && !is_valid_date(*date))
+    co_return error_response(req, {400, "INVALID_REQUEST", "date must be YYYY-MM-DD."});
+  auto report = co_await backend.usage_hours(std::move(date));
+  if (!report) co_return error_response(req, report.error);
+  co_return json_response(req, to_json(*report.value));
+}
+
+// The page holds no data: it asks the API for everything with the token typed into it.
+admin_response dashboard_response(const admin_request& req, const dashboard_asset& asset) {
+  auto res = make_response(req, http::status::ok, asset.content_type, std::string(asset.body));
+  res.set("Content-Security-Policy",
+          "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
+          "img-src 'self'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'");
+  res.set("X-Content-Type-Options", "nosniff");
+  res.set("Referrer-Policy", "no-referrer");
+  return res;
+}
+
 awaitable<admin_response> quota_route(const admin_request& req, std::string client,
                                       admin_backend& backend) {
   if (req.method() == http::verb::put) {
@@ -115,6 +141,11 @@ awaitable<admin_response> handle_admin_request(const admin_request& req, admin_b
     co_return json_response(req, json::object{{"status", "ok"}});
   }
 
+  if (const auto* asset = find_dashboard_asset(url.path())) {
+    if (!get) co_return method_not_allowed(req, "GET");
+    co_return dashboard_response(req, *asset);
+  }
+
   if (!admin_token_matches(req[http::field::authorization], backend.admin_token_sha256())) {
     auto res = error_response(req, {401, "UNAUTHORIZED", "A valid admin bearer token is required."});
     res.set(http::field::www_authenticate, R"(Bearer realm="almagate-admin")");
@@ -135,6 +166,10 @@ awaitable<admin_response> handle_admin_request(const admin_request& req, admin_b
   if (path_is({"v1", "usage"})) {
     if (!get) co_return method_not_allowed(req, "GET");
     co_return co_await usage_route(req, url, backend);
+  }
+  if (path_is({"v1", "usage", "hours"})) {
+    if (!get) co_return method_not_allowed(req, "GET");
+    co_return co_await hours_route(req, url, backend);
   }
   if (path_is({"v1", "clients"})) {
     if (!get) co_return method_not_allowed(req, "GET");

@@ -2,9 +2,12 @@
 // The admin endpoint's routes: one request in, one response out. No socket here.
 //
 //   GET    /healthz                    200 {"status":"ok"}            (no token needed)
+//   GET    /dashboard[/app.css|/app.js] the usage dashboard's page (no token needed: it holds
+//                                      no data and asks for the token to call the API)
 //   GET    /readyz                     200 {"status":"ready"} or 503
 //   GET    /metrics                    200 text/plain; version=0.0.4
 //   GET    /v1/usage?date=&format=     200 JSON (default) or CSV
+//   GET    /v1/usage/hours?date=       200 JSON: calls per local hour of each pool's day
 //   GET    /v1/clients                 200 JSON
 //   PUT    /v1/clients/{id}/quota      {"daily_quota": N} -> 200 JSON quota_change
 //   DELETE /v1/clients/{id}/quota      200 JSON quota_change

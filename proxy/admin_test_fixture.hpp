@@ -44,6 +44,21 @@ class fake_admin_backend : public admin_backend {
     co_return admin_result<usage_report>::ok(std::move(report));
   }
 
+  awaitable<admin_result<hours_report>> usage_hours(std::optional<std::string> date) override {
+    record("usage_hours " + date.value_or("today"));
+    hours_report report{date.value_or("2026-11-29"), "2026-11-29T18:30:00Z", {}};
+    hours_pool main{"main", "America/New_York", "00:00", 100000, 1234, 10000, 30000,
+                    "2026-11-29T05:00:00Z", "2026-11-30T05:00:00Z", {}, std::nullopt, {}};
+    main.hours[9] = 400;
+    main.hours[13] = 834;
+    if (!date) {
+      main.current_hour = 13;
+      main.current_hour_start = "2026-11-29T18:00:00Z";
+    }
+    report.pools.push_back(std::move(main));
+    co_return admin_result<hours_report>::ok(std::move(report));
+  }
+
   awaitable<admin_result<clients_report>> clients() override {
     record("clients");
     co_return admin_result<clients_report>::ok(clients_);

@@ -223,6 +223,9 @@ void budget_gate::record_usage(const budget_ticket& ticket, const forward_plan& 
   record.access_ = plan.needed;
   record.status_class = static_cast<int>(status / 100);
   store_->record_usage(std::move(record));
+  if (const pool* p = plan.env->counted_in)
+    store_->record_hourly(p->name, ticket.usage_day,
+                          local_hour(*shared_.zone_of(*p), std::chrono::system_clock::now()), 1);
 }
 
 void budget_gate::note_store_error(std::string_view what, store_failure_mode mode) {
