@@ -53,14 +53,15 @@ bool writes_configuration(const client& c) {
 
 std::string check_report(const config& cfg) {
   std::string out = "config OK: " + cfg.source_path + "\n";
-  for (const auto& warning : cfg.warnings) out += "warning: " + warning + "\n";
-  out += "\n" + aligned(grant_rows(cfg));
+  for (const auto& warning : cfg.warnings) out.append("warning: ").append(warning).append("\n");
+  out += '\n';
+  out += aligned(grant_rows(cfg));
   out += "\nconfiguration-write justifications:\n";
   bool any = false;
   for (const auto& [id, c] : cfg.clients) {
     if (!writes_configuration(c)) continue;
     any = true;
-    out += "  " + id + ": " + c.configuration_write_justification + "\n";
+    out.append("  ").append(id).append(": ").append(c.configuration_write_justification).append("\n");
   }
   if (!any) out += "  none\n";
   return out;

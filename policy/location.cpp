@@ -42,7 +42,7 @@ std::optional<std::string> rewrite_location(std::string_view location,
     std::uint16_t port = url->has_port() ? url->port_number() : (tls ? 443 : 80);
     if (port != upstream.port) return std::nullopt;
     path_and_query = url->encoded_path();
-    if (path_and_query.empty()) path_and_query = "/";
+    if (path_and_query.empty()) path_and_query.push_back('/');
     if (url->has_query()) {
       path_and_query += '?';
       path_and_query += url->encoded_query();

@@ -12,6 +12,7 @@
 #include "policy/config.hpp"
 #include "policy/token.hpp"
 #include "proxy/admin_cli.hpp"
+#include "proxy/check_overrides.hpp"
 #include "proxy/server.hpp"
 
 namespace {
@@ -58,10 +59,11 @@ int serve(const std::string& config_path, const std::string& port_file) {
   return 0;
 }
 
-int check(const std::string& config_path, bool no_secrets) {
+int check(const std::string& config_path, bool no_secrets, bool no_store) {
   try {
     auto cfg = load_config(config_path, load_options{.load_secrets = !no_secrets});
     std::cout << check_report(*cfg);
+    if (!no_store) std::cout << "\n" << overrides_report(*cfg);
     return 0;
   } catch (const config_error& e) {
     std::fprintf(stderr, "almagate: %s\n", e.what());
@@ -91,6 +93,9 @@ int main(int argc, char** argv) {
   check_cmd->add_option("-c,--config,config", config_path, "Config file (YAML)")->required();
   check_cmd->add_flag("--no-secrets", no_secrets,
                       "Do not read the keys (secret_env/secret_file): check the rest only");
+  bool no_store = false;
+  check_cmd->add_flag("--no-store", no_store,
+                      "Do not ask the store (Redis) for the live quota overrides");
 
   auto* token_cmd = app.add_subcommand("token", "Client tokens.");
   token_cmd->require_subcommand(1);
@@ -145,7 +150,7 @@ int main(int argc, char** argv) {
   if (quota_clear->parsed()) return run_quota_clear(admin, quota_client);
 
   if (serve_cmd->parsed()) return serve(config_path, port_file);
-  if (check_cmd->parsed()) return check(config_path, no_secrets);
+  if (check_cmd->parsed()) return check(config_path, no_secrets, no_store);
   if (token_new->parsed()) {
     auto token = new_token();
     std::cout << "token:        " << token << "\n"

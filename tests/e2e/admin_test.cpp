@@ -162,6 +162,11 @@ TEST_CASE("CLI: usage, quota show, quota set and quota clear talk to a running g
   CHECK(show.out.find("caiasoft-sync") != std::string::npos);
   CHECK(show.out.find(" 7 ") != std::string::npos);
   CHECK(client_entry(f, 0, "caiasoft-sync").at("quota_override").to_number<int>() == 7);
+  // `check` reports the live overrides it finds in the store next to the config.
+  process check(ALMAGATE_BIN, {"check", "--config", f.gateways[0]->config_path().string(),
+                               "--no-secrets"});
+  REQUIRE(check.wait(std::chrono::seconds(20)) == 0);
+  CHECK(check.stdout_text().find("caiasoft-sync: 7 (configured: 50)") != std::string::npos);
 
   CHECK(run_cli(f, {"quota", "clear", "caiasoft-sync"}).code == 0);
   CHECK(client_entry(f, 0, "caiasoft-sync").at("quota_override").is_null());
