@@ -18,6 +18,20 @@ std::string utc_day_label(std::chrono::system_clock::time_point now) {
   return buf;
 }
 
+namespace {
+refusal store_unavailable() {
+  return {503, "GENERAL_ERROR",
+          "The gateway cannot reach its budget store; the call was not forwarded. Try again "
+          "shortly.",
+          5};
+}
+}  // namespace
+
+bool budget_gate::fails_open(const config& cfg, const boost::system::error_code& ec) {
+  note_store_error(ec.message(), cfg.store_failure);
+  return cfg.store_failure == store_failure_mode::open;
+}
+
 budget_gate::budget_gate(gateway& shared, executor ex)
     : shared_(shared), ex_(ex), store_(shared.make_store(ex)) {}
 
@@ -42,18 +56,14 @@ awaitable<budget_outcome> budget_gate::charge(const config& cfg, const forward_p
 
   auto reply = co_await store_->charge(request);
   if (!reply) {
-    note_store_error(reply.error().message(), cfg.store_failure);
-    if (cfg.store_failure == store_failure_mode::open) {
+    if (fails_open(cfg, reply.error())) {
       out.ticket = budget_ticket{};
       out.ticket->usage_day = day.label;
       out.ticket->client = plan.who->id;
       co_return out;
     }
     out.refused_as = call_outcome::refused_store_failure;
-    out.refused = {503, "GENERAL_ERROR",
-                   "The gateway cannot reach its budget store; the call was not forwarded. "
-                   "Try again shortly.",
-                   5};
+    out.refused = store_unavailable();
     co_return out;
   }
   if (reply->counted_locally)
@@ -121,16 +131,11 @@ awaitable<pace_outcome> budget_gate::pace(const config& cfg, const forward_plan&
                              std::chrono::system_clock::now()};
   auto reply = co_await store_->reserve_slot(out.request);
   if (!reply) {
-    note_store_error(reply.error().message(), cfg.store_failure);
-    if (cfg.store_failure == store_failure_mode::open) {
-      out.go = true;
-      co_return out;
+    out.go = fails_open(cfg, reply.error());
+    if (!out.go) {
+      out.refused_as = call_outcome::refused_store_failure;
+      out.refused = store_unavailable();
     }
-    out.refused_as = call_outcome::refused_store_failure;
-    out.refused = {503, "GENERAL_ERROR",
-                   "The gateway cannot reach its budget store; the call was not forwarded. "
-                   "Try again shortly.",
-                   5};
     co_return out;
   }
   if (!reply->granted) {

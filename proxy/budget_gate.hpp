@@ -74,6 +74,8 @@ class budget_gate {
 
  private:
   void note_store_error(std::string_view what, store_failure_mode mode);
+  // A store error: noted (logged once per outage, counted); true when store_failure is open.
+  bool fails_open(const config& cfg, const boost::system::error_code& ec);
   // A charge that took the pool's day across an alert threshold claims the alert in the
   // store (once over all instances) and, if it won, logs it.
   void check_alerts(const config& cfg, const pool& p, const budget_ticket& ticket);

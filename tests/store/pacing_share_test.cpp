@@ -1,37 +1,13 @@
 // Pacing while Redis is down: an error without share; with share, each instance paces on its
 // own at rate / live instances, and goes back to the shared schedule when Redis answers.
 
-#include <hiredis/hiredis.h>
-
-#include "tests/store/store_fixture.hpp"
+#include "tests/store/share_helpers.hpp"
 
 using namespace almagate;
 using namespace almagate::test;
 using namespace std::chrono;
 
 namespace {
-
-void side_command(std::uint16_t port, const std::string& command) {
-  redisContext* c = redisConnectWithTimeout("127.0.0.1", port, timeval{2, 0});
-  REQUIRE(c);
-  REQUIRE(c->err == 0);
-  auto* r = static_cast<redisReply*>(redisCommand(c, command.c_str()));
-  CHECK(r);
-  if (r) freeReplyObject(r);
-  redisFree(c);
-}
-
-// Runs the loop until `done` holds or the deadline passes.
-template <class Pred>
-bool poll(net::io_context& ioc, Pred done, milliseconds deadline = seconds{10}) {
-  const auto until = steady_clock::now() + deadline;
-  while (!done()) {
-    if (steady_clock::now() > until) return false;
-    if (ioc.stopped()) ioc.restart();
-    ioc.run_for(milliseconds{10});
-  }
-  return true;
-}
 
 const system_clock::time_point t0 = utc(2030, 11, 28, 15);
 

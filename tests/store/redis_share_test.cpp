@@ -1,39 +1,11 @@
 // store_failure: share. While Redis is down each instance spends its share of the pool's
 // last known remaining; once Redis is back, what it counted is added there.
 
-#include <hiredis/hiredis.h>
-
-#include "tests/store/store_fixture.hpp"
+#include "tests/store/share_helpers.hpp"
 
 using namespace almagate;
 using namespace almagate::test;
 using namespace std::chrono;
-
-namespace {
-
-void side_command(std::uint16_t port, const std::string& command) {
-  redisContext* c = redisConnectWithTimeout("127.0.0.1", port, timeval{2, 0});
-  REQUIRE(c);
-  REQUIRE(c->err == 0);
-  auto* r = static_cast<redisReply*>(redisCommand(c, command.c_str()));
-  CHECK(r);
-  if (r) freeReplyObject(r);
-  redisFree(c);
-}
-
-// Runs the loop until `done` holds or the deadline passes.
-template <class Pred>
-bool poll(net::io_context& ioc, Pred done, milliseconds deadline = seconds{10}) {
-  const auto until = steady_clock::now() + deadline;
-  while (!done()) {
-    if (steady_clock::now() > until) return false;
-    if (ioc.stopped()) ioc.restart();
-    ioc.run_for(milliseconds{10});
-  }
-  return true;
-}
-
-}  // namespace
 
 TEST_CASE("redis share: an outage is spent in shares, then counted into Redis") {
   redis_server server;

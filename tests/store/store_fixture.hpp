@@ -38,7 +38,9 @@ std::optional<T> run(net::io_context& ioc, awaitable<T> op,
 // Every test gets keys of its own.
 inline std::string unique_prefix() {
   static std::atomic<int> n{0};
-  return "t" + std::to_string(::getpid()) + "-" + std::to_string(++n) + ":";
+  std::string prefix = "t";
+  prefix.append(std::to_string(::getpid())).append("-").append(std::to_string(++n)).append(":");
+  return prefix;
 }
 
 // Started once for the whole suite; each test uses its own key prefix.
