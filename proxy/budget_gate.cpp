@@ -54,6 +54,15 @@ awaitable<budget_outcome> budget_gate::charge(const config& cfg, const forward_p
   request.limits = {p->daily_limit, p->reserve_for(plan.who->tier_), shared_.quota_of(*plan.who)};
   request.retry_after = day.until_reset;
 
+  // A call of a leased block costs no store round trip.
+  std::string lease_key = p->name + '|' + plan.who->id;
+  if (auto ticket = take_from_lease(lease_key, request, day)) {
+    check_alerts(cfg, *p, *ticket);
+    out.ticket = std::move(ticket);
+    co_return out;
+  }
+  request.max_calls = lease_block(lease_key, request.limits);
+
   auto reply = co_await store_->charge(request);
   if (!reply) {
     if (fails_open(cfg, reply.error())) {
@@ -80,15 +89,29 @@ awaitable<budget_outcome> budget_gate::charge(const config& cfg, const forward_p
     out.headers = std::move(fields);
     co_return out;
   }
+  // The block's other calls are counted in the store but not spent yet.
+  budget_state spent = reply->counts;
+  spent.pool_used -= reply->granted - 1;
+  spent.client_used -= reply->granted - 1;
+  if (!reply->counted_locally) {
+    lease& l = leases_[lease_key];
+    l.where = request.where;
+    l.limits = request.limits;
+    l.counts = reply->counts;
+    l.left = reply->granted - 1;
+    l.last_used = std::chrono::steady_clock::now();
+    l.client = request.client;
+    if (l.left > 0) start_lease_returns();
+  }
   budget_ticket ticket;
   ticket.counted = true;
   ticket.where = std::move(request.where);
   ticket.client = plan.who->id;
   ticket.limits = request.limits;
-  ticket.counts = reply->counts;
+  ticket.counts = spent;
   ticket.until_reset = day.until_reset;
   ticket.usage_day = day.label;
-  ticket.headers = std::move(fields);
+  ticket.headers = rate_limit_fields_for(spent, request.limits, day.until_reset);
   check_alerts(cfg, *p, ticket);
   out.ticket = std::move(ticket);
   co_return out;
@@ -156,6 +179,88 @@ awaitable<pace_outcome> budget_gate::pace(const config& cfg, const forward_plan&
   co_return out;
 }
 
+// Leases: far from every limit, an event loop charges a block of calls in one store call and
+// spends it locally. Blocks shrink as a limit nears: remaining / 64, at most 64, so within
+// 4,096 calls of a limit every call is charged on its own and the counts stay exact; what a
+// block holds is already counted in the store, so no limit is ever passed. Unused calls go
+// back to the store after two idle seconds, when the quota or the day changes, and on
+// shutdown; an instance that dies loses at most its open blocks (counted, never spent).
+constexpr std::int64_t max_lease = 64;
+
+std::int64_t budget_gate::lease_block(const std::string& key, const budget_limits& limits) const {
+  auto it = leases_.find(key);
+  if (it == leases_.end()) return 1;  // first call: its reply tells how far the limits are
+  std::int64_t remaining = remaining_for_client(it->second.counts, limits);
+  return std::clamp<std::int64_t>(remaining / max_lease, 1, max_lease);
+}
+
+std::optional<budget_ticket> budget_gate::take_from_lease(const std::string& key,
+                                                          const charge_request& request,
+                                                          const pool_day& day) {
+  auto it = leases_.find(key);
+  if (it == leases_.end()) return std::nullopt;
+  lease& l = it->second;
+  bool same = l.where.day == request.where.day && l.limits.daily_limit == request.limits.daily_limit &&
+              l.limits.reserve == request.limits.reserve && l.limits.quota == request.limits.quota;
+  if (!same) {
+    give_back(l);
+    l.left = 0;
+  }
+  if (l.left <= 0) return std::nullopt;  // keep the entry: its counts size the next block
+  --l.left;
+  l.last_used = std::chrono::steady_clock::now();
+  budget_ticket ticket;
+  ticket.counted = true;
+  ticket.where = l.where;
+  ticket.client = request.client;
+  ticket.limits = l.limits;
+  // The store counted the whole block; the calls still in it are not spent yet.
+  ticket.counts = l.counts;
+  ticket.counts.pool_used -= l.left;
+  ticket.counts.client_used -= l.left;
+  ticket.until_reset = day.until_reset;
+  ticket.usage_day = day.label;
+  ticket.headers = rate_limit_fields_for(ticket.counts, ticket.limits, day.until_reset);
+  return ticket;
+}
+
+void budget_gate::give_back(lease& l) {
+  if (l.left <= 0) return;
+  shared_.pending_store_writes.fetch_add(1);
+  net::co_spawn(
+      ex_,
+      [](gateway& shared, budget_store& store, refund_request request) -> awaitable<void> {
+        co_await store.refund(std::move(request));
+        shared.pending_store_writes.fetch_sub(1);
+      }(shared_, *store_, refund_request{l.where, l.client, l.left}),
+      net::detached);
+  l.left = 0;
+}
+
+void budget_gate::return_leases() {
+  for (auto& [key, l] : leases_) give_back(l);
+  leases_.clear();
+}
+
+void budget_gate::start_lease_returns() {
+  if (lease_timer_running_) return;
+  lease_timer_running_ = true;
+  net::co_spawn(
+      ex_,
+      [](budget_gate& self) -> awaitable<void> {
+        steady_timer timer(co_await net::this_coro::executor);
+        for (;;) {
+          timer.expires_after(std::chrono::seconds(1));
+          auto [ec] = co_await timer.async_wait(use_tuple);
+          if (ec) co_return;
+          auto idle_since = std::chrono::steady_clock::now() - std::chrono::seconds(2);
+          for (auto& [key, l] : self.leases_)
+            if (l.left > 0 && l.last_used < idle_since) self.give_back(l);
+        }
+      }(*this),
+      net::detached);
+}
+
 void budget_gate::check_alerts(const config& cfg, const pool& p, const budget_ticket& ticket) {
   std::int64_t used = ticket.counts.pool_used;
   for (double threshold : cfg.alerts) {
@@ -207,6 +312,8 @@ void budget_gate::observe_upstream(const budget_ticket& ticket, std::string_view
                                    bool daily_threshold) {
   if (ticket.where.pool.empty()) return;
   if (daily_threshold) {
+    // Blocks of a spent pool must not be spent.
+    std::erase_if(leases_, [&](const auto& kv) { return kv.second.where.pool == ticket.where.pool; });
     shared_.log().warn("pool {}: Alma answered DAILY_THRESHOLD; the pool is spent until its reset",
                        ticket.where.pool);
     net::co_spawn(

@@ -72,7 +72,25 @@ class budget_gate {
 
   budget_store& store() { return *store_; }
 
+  // Gives every leased, unspent call back to the store (shutdown).
+  void return_leases();
+
  private:
+  struct lease {
+    pool_day_key where;
+    budget_limits limits;   // as when it was granted
+    budget_state counts;    // the store's counts after the grant (the whole block counted)
+    std::int64_t left = 0;  // calls of the block not spent yet
+    std::chrono::steady_clock::time_point last_used;
+    std::string client;
+  };
+  std::int64_t lease_block(const std::string& key, const budget_limits& limits) const;
+  std::optional<budget_ticket> take_from_lease(const std::string& key,
+                                               const charge_request& request,
+                                               const pool_day& day);
+  void give_back(lease& l);
+  void start_lease_returns();
+
   void note_store_error(std::string_view what, store_failure_mode mode);
   // A store error: noted (logged once per outage, counted); true when store_failure is open.
   bool fails_open(const config& cfg, const boost::system::error_code& ec);
@@ -86,6 +104,8 @@ class budget_gate {
   std::unique_ptr<budget_store> store_;
   std::unordered_set<std::string> alerts_asked_;  // "pool|day|threshold"
   std::unordered_map<std::string, std::chrono::steady_clock::time_point> last_reconcile_;
+  std::unordered_map<std::string, lease> leases_;  // "pool|client"
+  bool lease_timer_running_ = false;
 };
 
 // The day label for usage outside any pool: the UTC date.

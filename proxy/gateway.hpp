@@ -50,6 +50,8 @@ class gateway {
 
   // Calls between their header and their last byte, for a graceful stop.
   std::atomic<int> calls_in_flight{0};
+  // Store writes a graceful stop waits for (leased calls given back).
+  std::atomic<int> pending_store_writes{0};
   // Set on SIGTERM: responses say Connection: close, no new connection is accepted.
   std::atomic<bool> draining{false};
 

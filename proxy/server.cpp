@@ -171,6 +171,14 @@ awaitable<void> server::drain_then_stop() {
   }
   if (int left = shared_->calls_in_flight.load(); left > 0)
     shared_->log().warn("shutdown: {} calls still in flight after the deadline; closing them", left);
+  // Give leased, unspent calls back to the store, on each event loop, and wait for the writes.
+  for (auto& w : workers_) net::post(w->io(), [g = &w->budget()] { g->return_leases(); });
+  auto writes_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+  do {
+    timer.expires_after(std::chrono::milliseconds(20));
+    co_await timer.async_wait(use_tuple);
+  } while (shared_->pending_store_writes.load() > 0 &&
+           std::chrono::steady_clock::now() < writes_deadline);
   stop_all();
 }
 

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "tests/e2e/budget_fixture.hpp"
+#include "tests/support/wait.hpp"
 
 using namespace almagate::test;
 
@@ -82,4 +83,25 @@ TEST_CASE("three gateways on one Redis: exactly the budget reaches Alma, core ge
     CHECK(error_code_of(r) == "DAILY_THRESHOLD");
   }
   CHECK(f.sim_accepted() == 120);
+}
+
+TEST_CASE("leases: far from the limits calls are charged in blocks; idle blocks go back") {
+  const budget_client core{"patron-requests", "core"};
+  const std::string admin = "agt_admin-token-EEEEEEEEEEEEEEEEEEEEEEEEEEEEEEE";
+  budget_fixture f({.daily_limit = 1000000, .clients = {core}, .store = "redis",
+                    .admin_token = admin});
+  http_client c(client_options{.ca_file = f.sim.tls().ca_cert, .keep_alive = true});
+  for (int i = 0; i < 100; ++i)
+    REQUIRE(c.get(f.url("/almaws/v1/bibs/1"), {{"Authorization", "apikey " + core.token()}})
+                .status == 200);
+  auto pool_used = [&] {
+    auto r = f.client.get(f.gateways[0]->admin_url() + "/v1/usage?format=json",
+                          {{"Authorization", "Bearer " + admin}});
+    return r.json().at("pools").at(0).at("used").to_number<std::int64_t>();
+  };
+  // The store holds the calls made and the block still open: at least one call ahead.
+  CHECK(pool_used() > 100);
+  CHECK(f.sim_accepted() == 100);
+  // Two idle seconds later the unspent part of the block is given back.
+  CHECK(wait_for([&] { return pool_used() == 100; }, std::chrono::seconds(10)));
 }
