@@ -4,6 +4,7 @@
 #include <openssl/rand.h>
 
 #include <charconv>
+#include <unordered_map>
 
 #include "almagate/lua_scripts.hpp"
 
@@ -287,8 +288,18 @@ class redis_store : public budget_store {
                         std::to_string(r.status_class);
     // Pipelined by hiredis: both go out with whatever else is queued, no reply awaited.
     connection_->send({"HINCRBY", key, std::move(field), std::to_string(r.calls)});
-    connection_->send({"EXPIRE", key,
-                       std::to_string(std::chrono::seconds{usage_retention}.count())});
+    expire_now_and_then(key, usage_retention);
+  }
+
+  // A retention EXPIRE once a minute per key is enough; one per call doubled the commands.
+  void expire_now_and_then(const std::string& key, std::chrono::hours retention) {
+    auto now = std::chrono::steady_clock::now();
+    auto& last = expire_sent_[key];
+    if (last != std::chrono::steady_clock::time_point{} && now - last < std::chrono::minutes(1))
+      return;
+    if (expire_sent_.size() > 1024) expire_sent_.clear();  // days gone by
+    last = now;
+    connection_->send({"EXPIRE", key, std::to_string(std::chrono::seconds{retention}.count())});
   }
 
   awaitable<store_result<std::vector<usage_record>>> read_usage(std::string day) override {
@@ -318,8 +329,7 @@ class redis_store : public budget_store {
     const auto key = hourly_key(pool, day);
     // Pipelined like record_usage: no reply awaited.
     connection_->send({"HINCRBY", key, std::to_string(hour), std::to_string(calls)});
-    connection_->send({"EXPIRE", key,
-                       std::to_string(std::chrono::seconds{hourly_retention}.count())});
+    expire_now_and_then(key, hourly_retention);
   }
 
   awaitable<store_result<hourly_counts>> read_hourly(std::string pool, std::string day) override {
@@ -423,6 +433,7 @@ class redis_store : public budget_store {
 
   std::string prefix_;
   std::shared_ptr<redis_connection> connection_;
+  std::unordered_map<std::string, std::chrono::steady_clock::time_point> expire_sent_;
   std::shared_ptr<redis_share> share_;
   std::shared_ptr<steady_timer> heartbeat_timer_;
   lua_script charge_, refund_, reconcile_, spent_, pace_reserve_, pace_release_, claim_alert_;
