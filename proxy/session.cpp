@@ -77,6 +77,7 @@ class session {
     access_record record;
     std::optional<rate_limit_fields> rate_headers;  // the client's daily allowance
     std::string target;  // as the script sent it
+    bool expects_continue = false;  // the script waits for 100 Continue before its body
   };
 
   awaitable<bool> handle_call(bool first) {
@@ -155,6 +156,7 @@ class session {
     auto& req = parser.get();
     const limits& limit = c.cfg->limit;
     bool expects_continue = beast::iequals(req[http::field::expect], "100-continue");
+    c.expects_continue = expects_continue;
     std::string host_header(req[http::field::host]);
     req.target(plan.target.upstream_target);
     strip_hop_by_hop(req);
@@ -401,7 +403,8 @@ class session {
     constexpr std::uint64_t most = 64 * 1024;
     auto length = parser.content_length();
     if (!length || *length > most) co_return false;
-    if (beast::iequals(parser.get()[http::field::expect], "100-continue")) co_return false;
+    if (c.expects_continue || beast::iequals(parser.get()[http::field::expect], "100-continue"))
+      co_return false;
     std::array<char, 4096> sink;
     while (!parser.is_done()) {
       parser.get().body().data = sink.data();

@@ -128,3 +128,18 @@ TEST_CASE("alerts: crossing a share of the pool's day is logged once per thresho
   CHECK(count("has used 50% of its day") == 1);
   CHECK(count("alert:") == 2);
 }
+
+TEST_CASE("a refused call that waits for 100 Continue gets its refusal at once") {
+  const budget_client spent{"no-calls-left", "standard", 0};
+  budget_fixture f({.clients = {core, spent}});
+  std::string raw = "PUT /almaws/v1/bibs/1 HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: apikey " +
+                    spent.token() +
+                    "\r\nContent-Type: application/xml\r\nContent-Length: 6\r\n"
+                    "Expect: 100-continue\r\n\r\n";
+  // The body is never sent: the answer must not wait for it.
+  auto answer = raw_request("127.0.0.1", f.gateways[0]->port(), raw, std::chrono::seconds(5));
+  CHECK(answer.rfind("HTTP/1.1 429", 0) == 0);
+  CHECK(answer.find("DAILY_THRESHOLD") != std::string::npos);
+  CHECK(answer.find("100 Continue") == std::string::npos);
+  CHECK(f.sim.requests().empty());
+}
