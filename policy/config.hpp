@@ -14,6 +14,10 @@
 
 #include "policy/areas.hpp"
 
+namespace date {
+class time_zone;
+}
+
 namespace almagate {
 
 // A config that cannot be used. what() names the file, the line and the field:
@@ -45,6 +49,7 @@ struct pool {
   std::int64_t daily_limit = 0;
   std::chrono::minutes reset_time{0};  // local time of day the day starts
   std::string timezone = "UTC";        // IANA name
+  const date::time_zone* zone = nullptr;  // resolved at load (null: look `timezone` up)
   std::int64_t reserve_standard = 0;   // calls held back from standard and batch
   std::int64_t reserve_batch = 0;      // calls held back from batch
   // Pacing (issue: pacing). 0 = not paced.

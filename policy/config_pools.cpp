@@ -23,7 +23,7 @@ void read_reset(const field& f, pool& out) {
     out.timezone = zone->as_string();
     // locate_zone throws std::runtime_error for a name not in the tz database.
     try {
-      (void)date::locate_zone(out.timezone);
+      out.zone = date::locate_zone(out.timezone);
     } catch (const std::exception&) {
       zone->fail("unknown time zone " + in_quotes(out.timezone) +
                  " (expected an IANA name such as \"America/New_York\")");

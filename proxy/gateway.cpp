@@ -43,8 +43,8 @@ gateway::gateway(config_ptr initial)
 }
 
 const date::time_zone* gateway::zone_of(const pool& p) const {
-  // Validated at load, so the zone exists.
-  return find_zone(p.timezone);
+  // Resolved at load; looked up only for a pool whose config named no zone (UTC).
+  return p.zone ? p.zone : find_zone(p.timezone);
 }
 
 std::optional<std::int64_t> gateway::quota_of(const client& c) const {
