@@ -92,6 +92,18 @@ inline constexpr std::chrono::hours hourly_retention{24 * 8};
 // The hour (0-23) of `t` on the local clock of `zone`: the bucket record_hourly counts in.
 int local_hour(const date::time_zone& zone, std::chrono::system_clock::time_point t);
 
+// local_hour remembered for the current UTC minute: every zone's offset is a whole number of
+// minutes, so the local hour cannot change within one.
+class local_hour_memo {
+ public:
+  int at(const date::time_zone& zone, std::chrono::system_clock::time_point t);
+
+ private:
+  const date::time_zone* zone_ = nullptr;
+  std::chrono::sys_time<std::chrono::minutes> minute_{};
+  int hour_ = -1;
+};
+
 class budget_store {
  public:
   virtual ~budget_store() = default;

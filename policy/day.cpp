@@ -56,4 +56,18 @@ std::optional<pool_day> pool_day_at(std::chrono::minutes reset_time, std::string
   return pool_day_at(reset_time, *zone, now);
 }
 
+const pool_day& pool_day_memo::at(std::chrono::minutes reset_time, const date::time_zone& zone,
+                                  std::chrono::system_clock::time_point now) {
+  if (day_ && reset_time_ == reset_time && zone_ == &zone && now >= day_->start &&
+      now < day_->next_reset) {
+    const auto left = std::chrono::ceil<std::chrono::seconds>(day_->next_reset - now);
+    day_->until_reset = left < std::chrono::seconds{1} ? std::chrono::seconds{1} : left;
+    return *day_;
+  }
+  day_ = pool_day_at(reset_time, zone, now);
+  reset_time_ = reset_time;
+  zone_ = &zone;
+  return *day_;
+}
+
 }  // namespace almagate

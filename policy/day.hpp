@@ -31,6 +31,22 @@ const date::time_zone* find_zone(std::string_view iana_name);
 pool_day pool_day_at(std::chrono::minutes reset_time, const date::time_zone& zone,
                      std::chrono::system_clock::time_point now);
 
+// pool_day_at for one pool, remembered between resets: within [start, next_reset) of the
+// remembered day only until_reset is worked out again (pool_day_at goes through the time zone
+// database and formats the date: thousands of instructions, on every counted call). A change
+// of reset time or zone, or a `now` outside the day (a reset passed, or the clock stepped
+// back), computes the day afresh.
+class pool_day_memo {
+ public:
+  const pool_day& at(std::chrono::minutes reset_time, const date::time_zone& zone,
+                     std::chrono::system_clock::time_point now);
+
+ private:
+  std::optional<pool_day> day_;
+  std::chrono::minutes reset_time_{0};
+  const date::time_zone* zone_ = nullptr;
+};
+
 // Convenience: looks the zone up; nullopt if it is unknown.
 std::optional<pool_day> pool_day_at(std::chrono::minutes reset_time, std::string_view iana_name,
                                     std::chrono::system_clock::time_point now);

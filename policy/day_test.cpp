@@ -94,3 +94,34 @@ TEST_CASE("pool day: an unknown zone is reported, not thrown") {
   CHECK_FALSE(pool_day_at(minutes{0}, "Mars/Olympus_Mons", utc(2026, 11, 28, 0)).has_value());
   CHECK(find_zone("Nowhere/At_All") == nullptr);
 }
+
+TEST_CASE("pool day memo: the same answers as pool_day_at across resets, DST and a clock step back") {
+  const auto* ny_zone = find_zone("America/New_York");
+  const auto* tokyo = find_zone("Asia/Tokyo");
+  REQUIRE(ny_zone);
+  REQUIRE(tokyo);
+  pool_day_memo memo;
+  auto same = [&](minutes reset, const date::time_zone& zone, system_clock::time_point now) {
+    const pool_day expected = pool_day_at(reset, zone, now);
+    const pool_day& got = memo.at(reset, zone, now);
+    CHECK(got.label == expected.label);
+    CHECK(got.start == expected.start);
+    CHECK(got.next_reset == expected.next_reset);
+    CHECK(got.until_reset == expected.until_reset);
+  };
+  // Within one day (remembered), its last second, the next day's first (recomputed).
+  same(minutes{0}, *ny_zone, utc(2026, 11, 28, 15));
+  same(minutes{0}, *ny_zone, utc(2026, 11, 28, 20) + milliseconds{400});
+  same(minutes{0}, *ny_zone, utc(2026, 11, 29, 4, 59, 59));
+  same(minutes{0}, *ny_zone, utc(2026, 11, 29, 5));
+  // The clock stepped back into the previous day.
+  same(minutes{0}, *ny_zone, utc(2026, 11, 29, 4, 30));
+  // Across the spring-forward and fall-back days.
+  same(minutes{150}, *ny_zone, utc(2030, 3, 10, 6));
+  same(minutes{150}, *ny_zone, utc(2030, 3, 10, 7, 1));
+  same(minutes{90}, *ny_zone, utc(2030, 11, 3, 5, 10));
+  same(minutes{90}, *ny_zone, utc(2030, 11, 3, 6, 10));
+  // A changed reset time or zone is never answered from memory.
+  same(minutes{60}, *ny_zone, utc(2030, 11, 3, 6, 10));
+  same(minutes{60}, *tokyo, utc(2030, 11, 3, 6, 10));
+}

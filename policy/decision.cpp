@@ -46,7 +46,7 @@ decision decide(const request_view& request, const config& cfg) {
                  "'Authorization: Bearer ...'."};
     return d;
   }
-  const client* who = cfg.find_client_by_token_sha256(sha256_hex(tokens.token()));
+  const client* who = cfg.find_client_by_token_sha256(token_sha256_hex(tokens.token()));
   if (!who) {
     d.refused = {401, "UNAUTHORIZED", "API-key not defined or not configured."};
     return d;

@@ -5,6 +5,7 @@
 
 #include <array>
 #include <stdexcept>
+#include <unordered_map>
 
 namespace almagate {
 
@@ -20,6 +21,20 @@ std::string sha256_hex(std::string_view text) {
     out[2 * i + 1] = hex[digest[i] & 0xf];
   }
   return out;
+}
+
+namespace {
+struct string_hash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+}  // namespace
+
+const std::string& token_sha256_hex(std::string_view token) {
+  thread_local std::unordered_map<std::string, std::string, string_hash, std::equal_to<>> seen;
+  if (auto it = seen.find(token); it != seen.end()) return it->second;
+  if (seen.size() >= 1024) seen.clear();
+  return seen.emplace(std::string(token), sha256_hex(token)).first->second;
 }
 
 std::string new_token() {

@@ -102,3 +102,16 @@ TEST_CASE("token_collector") {
     CHECK(tokens.status() == token_status::conflicting);
   }
 }
+
+TEST_CASE("token_sha256_hex gives each token's own digest, also once the memory is full") {
+  const std::string a = "agt_first-token", b = "agt_second-token";
+  CHECK(token_sha256_hex(a) == sha256_hex(a));
+  CHECK(token_sha256_hex(b) == sha256_hex(b));
+  CHECK(token_sha256_hex(a) == sha256_hex(a));  // remembered, still a's
+  for (int i = 0; i < 1500; ++i) {               // past the 1,024 remembered: emptied once
+    const std::string t = "agt_flood-" + std::to_string(i);
+    REQUIRE(token_sha256_hex(t) == sha256_hex(t));
+  }
+  CHECK(token_sha256_hex(b) == sha256_hex(b));
+  CHECK(token_sha256_hex("") == sha256_hex(""));
+}

@@ -101,3 +101,18 @@ TEST_CASE("local_hour is the hour of the zone's local clock, across daylight sav
   REQUIRE(utc_zone);
   CHECK(local_hour(*utc_zone, utc(2030, 11, 28, 15, 30)) == 15);
 }
+
+TEST_CASE("local_hour_memo answers as local_hour, across hours, zones and a step back") {
+  const auto* ny = find_zone("America/New_York");
+  const auto* kolkata = find_zone("Asia/Kolkata");  // +05:30: hours turn at half past UTC
+  REQUIRE(ny);
+  REQUIRE(kolkata);
+  local_hour_memo memo;
+  for (auto t : {utc(2030, 11, 29, 4, 59), utc(2030, 11, 29, 4, 59, 59), utc(2030, 11, 29, 5),
+                 utc(2030, 11, 29, 4, 59), utc(2030, 3, 10, 6, 59, 59), utc(2030, 3, 10, 7)}) {
+    CHECK(memo.at(*ny, t) == local_hour(*ny, t));
+    CHECK(memo.at(*kolkata, t) == local_hour(*kolkata, t));
+  }
+  CHECK(memo.at(*kolkata, utc(2030, 11, 28, 15, 29, 59)) == 20);
+  CHECK(memo.at(*kolkata, utc(2030, 11, 28, 15, 30)) == 21);
+}
