@@ -23,6 +23,7 @@ struct budget_limits {
   std::int64_t daily_limit = 0;             // the pool's
   std::int64_t reserve = 0;                 // pool::reserve_for(client's tier); 0 for core
   std::optional<std::int64_t> quota;        // client's daily quota; none = only the pool limits
+  bool operator==(const budget_limits&) const = default;
 };
 
 struct budget_state {

@@ -19,6 +19,11 @@ std::string utc_day_label(std::chrono::system_clock::time_point now) {
 }
 
 namespace {
+// How long a refusal from the store stands for the same pool, client, day and limits. A
+// quota raised, a new day or a changed config ask the store at once; calls given back by
+// another instance (a refund, a returned lease) are seen within this time.
+constexpr auto refusal_memory = std::chrono::seconds(1);
+
 refusal store_unavailable() {
   return {503, "GENERAL_ERROR",
           "The gateway cannot reach its budget store; the call was not forwarded. Try again "
@@ -46,7 +51,7 @@ awaitable<budget_outcome> budget_gate::charge(const config& cfg, const forward_p
     co_return out;
   }
   const date::time_zone* zone = shared_.zone_of(*p);
-  pool_day day = pool_day_at(p->reset_time, *zone, now);
+  pool_day day = clocks_[p->name].day.at(p->reset_time, *zone, now);
 
   charge_request request;
   request.where = key_for(*p, day);
@@ -57,13 +62,39 @@ awaitable<budget_outcome> budget_gate::charge(const config& cfg, const forward_p
   // A call of a leased block costs no store round trip.
   std::string lease_key = p->name + '|' + plan.who->id;
   if (auto ticket = take_from_lease(lease_key, request, day)) {
+    renew_early(lease_key, request);
     check_alerts(cfg, *p, *ticket);
     out.ticket = std::move(ticket);
     co_return out;
   }
-  request.max_calls = lease_block(lease_key, request.limits);
+  if (auto memo = refused_.find(lease_key); memo != refused_.end()) {
+    const refusal_memo& m = memo->second;
+    if (m.day == day.label && m.limits == request.limits &&
+        std::chrono::steady_clock::now() < m.until)
+      co_return refusal_of(m.result, m.counts, m.limits, day);
+    refused_.erase(memo);
+  }
+  // A block is on its way for this lease: wait for it (at most a second) rather than go to
+  // the store alone; a burst of calls finding the lease empty must not each take a block.
+  if (auto it = leases_.find(lease_key); it != leases_.end() && it->second.arriving) {
+    auto arriving = it->second.arriving;
+    co_await arriving->async_wait(use_tuple);
+    if (auto ticket = take_from_lease(lease_key, request, day)) {
+      renew_early(lease_key, request);
+      check_alerts(cfg, *p, *ticket);
+      out.ticket = std::move(ticket);
+      co_return out;
+    }
+  }
+  auto open_lease = leases_.find(lease_key);
+  bool block_in_flight = open_lease != leases_.end() && open_lease->second.arriving;
+  request.max_calls = block_in_flight ? 1 : lease_block(lease_key, request.limits);
+  std::shared_ptr<steady_timer> arriving;
+  if (open_lease != leases_.end() && request.max_calls > 1)
+    arriving = open_lease->second.block_on_its_way(ex_);
 
   auto reply = co_await store_->charge(request);
+  if (arriving) block_arrived(lease_key, arriving);
   if (!reply) {
     if (fails_open(cfg, reply.error())) {
       out.ticket = budget_ticket{};
@@ -79,29 +110,24 @@ awaitable<budget_outcome> budget_gate::charge(const config& cfg, const forward_p
     note_store_error("counting locally within this instance's share", store_failure_mode::share);
   else
     note_store_ok();
-  auto fields = rate_limit_fields_for(reply->counts, request.limits, day.until_reset);
   if (reply->result != outcome::charged) {
-    out.refused_as = reply->result == outcome::quota_spent  ? call_outcome::refused_quota
-                     : reply->result == outcome::pool_spent ? call_outcome::refused_pool
-                                                            : call_outcome::refused_reserve;
-    out.refused = {429, "DAILY_THRESHOLD", std::string(outcome_message(reply->result)),
-                   static_cast<unsigned>(day.until_reset.count())};
-    out.headers = std::move(fields);
-    co_return out;
+    if (!reply->counted_locally) {
+      if (refused_.size() > 4096) refused_.clear();
+      refused_[lease_key] = refusal_memo{day.label, request.limits, reply->result, reply->counts,
+                                         std::chrono::steady_clock::now() + refusal_memory};
+    }
+    co_return refusal_of(reply->result, reply->counts, request.limits, day);
   }
   // The block's other calls are counted in the store but not spent yet.
   budget_state spent = reply->counts;
   spent.pool_used -= reply->granted - 1;
   spent.client_used -= reply->granted - 1;
   if (!reply->counted_locally) {
-    lease& l = leases_[lease_key];
-    l.where = request.where;
-    l.limits = request.limits;
-    l.counts = reply->counts;
-    l.left = reply->granted - 1;
-    l.last_used = std::chrono::steady_clock::now();
-    l.client = request.client;
-    if (l.left > 0) start_lease_returns();
+    lease& l = add_to_lease(lease_key, request, *reply, reply->granted - 1, false);
+    // Other calls' blocks may still be open beside this one: spent is what none of them holds.
+    spent = l.counts;
+    spent.pool_used -= l.left;
+    spent.client_used -= l.left;
   }
   budget_ticket ticket;
   ticket.counted = true;
@@ -115,6 +141,18 @@ awaitable<budget_outcome> budget_gate::charge(const config& cfg, const forward_p
   check_alerts(cfg, *p, ticket);
   out.ticket = std::move(ticket);
   co_return out;
+}
+
+budget_outcome budget_gate::refusal_of(outcome result, const budget_state& counts,
+                                       const budget_limits& limits, const pool_day& day) const {
+  budget_outcome out;
+  out.refused_as = result == outcome::quota_spent  ? call_outcome::refused_quota
+                   : result == outcome::pool_spent ? call_outcome::refused_pool
+                                                   : call_outcome::refused_reserve;
+  out.refused = {429, "DAILY_THRESHOLD", std::string(outcome_message(result)),
+                 static_cast<unsigned>(day.until_reset.count())};
+  out.headers = rate_limit_fields_for(counts, limits, day.until_reset);
+  return out;
 }
 
 // The schedule runs at 97% of the cap: r slots then span 1.03 s, so jitter of up to 30 ms
@@ -194,14 +232,79 @@ std::int64_t budget_gate::lease_block(const std::string& key, const budget_limit
   return std::clamp<std::int64_t>(remaining / max_lease, 1, max_lease);
 }
 
+budget_gate::lease& budget_gate::add_to_lease(const std::string& key,
+                                              const charge_request& request,
+                                              const charge_reply& reply, std::int64_t calls,
+                                              bool renewal) {
+  lease& l = leases_[key];
+  bool same = l.where.pool == request.where.pool && l.where.day == request.where.day &&
+              l.limits == request.limits;
+  if (!same && renewal && (l.left > 0 || !l.where.pool.empty())) {
+    // A renewal that crossed a change of day or limits: its calls go back, the lease stays.
+    give_back_calls(request.where, request.client, calls);
+    return l;
+  }
+  if (!same) {
+    give_back(l);
+    l.counts = {};
+  }
+  l.where = request.where;
+  l.limits = request.limits;
+  l.client = request.client;
+  // Replies on one store connection arrive in order: the later counts include earlier blocks.
+  l.counts.pool_used = std::max(l.counts.pool_used, reply.counts.pool_used);
+  l.counts.client_used = std::max(l.counts.client_used, reply.counts.client_used);
+  l.counts.pool_marked_spent = reply.counts.pool_marked_spent;
+  l.left += calls;
+  l.last_used = std::chrono::steady_clock::now();
+  if (l.left > 0) start_lease_returns();
+  return l;
+}
+
+// Far from the limits, a block is renewed in the background once three quarters of it are
+// spent, so that calls under steady load rarely wait for the store. Only one renewal per
+// lease at a time; blocks under 8 calls (near a limit) are never taken ahead of need.
+void budget_gate::renew_early(const std::string& key, const charge_request& request) {
+  auto it = leases_.find(key);
+  if (it == leases_.end()) return;
+  lease& l = it->second;
+  const std::int64_t block = lease_block(key, request.limits);
+  if (l.arriving || block < 8 || l.left > block / 4) return;
+  charge_request renewal = request;
+  renewal.min_calls = 1;
+  renewal.max_calls = block;
+  net::co_spawn(
+      ex_,
+      [](budget_gate& self, std::string key, charge_request renewal,
+         std::shared_ptr<steady_timer> arriving) -> awaitable<void> {
+        auto reply = co_await self.store_->charge(renewal);
+        bool charged = reply && reply->result == outcome::charged && !reply->counted_locally;
+        if (!self.leases_.contains(key)) {
+          // The pool was found spent meanwhile (its leases dropped): nothing to add to.
+          if (charged) self.give_back_calls(renewal.where, renewal.client, reply->granted);
+        } else if (charged) {
+          self.add_to_lease(key, renewal, *reply, reply->granted, true);
+        }
+        self.block_arrived(key, arriving);
+      }(*this, key, std::move(renewal), l.block_on_its_way(ex_)),
+      net::detached);
+}
+
+// Wakes the calls waiting for a block (the lease may have gone meanwhile: they still wake).
+void budget_gate::block_arrived(const std::string& key,
+                                const std::shared_ptr<steady_timer>& arriving) {
+  if (auto it = leases_.find(key); it != leases_.end() && it->second.arriving == arriving)
+    it->second.arriving.reset();
+  arriving->cancel();
+}
+
 std::optional<budget_ticket> budget_gate::take_from_lease(const std::string& key,
                                                           const charge_request& request,
                                                           const pool_day& day) {
   auto it = leases_.find(key);
   if (it == leases_.end()) return std::nullopt;
   lease& l = it->second;
-  bool same = l.where.day == request.where.day && l.limits.daily_limit == request.limits.daily_limit &&
-              l.limits.reserve == request.limits.reserve && l.limits.quota == request.limits.quota;
+  bool same = l.where.day == request.where.day && l.limits == request.limits;
   if (!same) {
     give_back(l);
     l.left = 0;
@@ -226,20 +329,27 @@ std::optional<budget_ticket> budget_gate::take_from_lease(const std::string& key
 
 void budget_gate::give_back(lease& l) {
   if (l.left <= 0) return;
+  give_back_calls(l.where, l.client, l.left);
+  l.left = 0;
+}
+
+void budget_gate::give_back_calls(const pool_day_key& where, const std::string& client,
+                                  std::int64_t calls) {
+  if (calls <= 0) return;
   shared_.pending_store_writes.fetch_add(1);
   net::co_spawn(
       ex_,
       [](gateway& shared, budget_store& store, refund_request request) -> awaitable<void> {
         co_await store.refund(std::move(request));
         shared.pending_store_writes.fetch_sub(1);
-      }(shared_, *store_, refund_request{l.where, l.client, l.left}),
+      }(shared_, *store_, refund_request{where, client, calls}),
       net::detached);
-  l.left = 0;
 }
 
 void budget_gate::return_leases() {
   for (auto& [key, l] : leases_) give_back(l);
   leases_.clear();
+  flush_usage();
 }
 
 void budget_gate::start_lease_returns() {
@@ -346,17 +456,48 @@ void budget_gate::observe_upstream(const budget_ticket& ticket, std::string_view
 
 void budget_gate::record_usage(const budget_ticket& ticket, const forward_plan& plan,
                                unsigned status) {
-  usage_record record;
-  record.day = ticket.usage_day;
-  record.client = plan.who->id;
-  record.environment = plan.env->name;
-  record.area_ = plan.area_;
-  record.access_ = plan.needed;
-  record.status_class = static_cast<int>(status / 100);
-  store_->record_usage(std::move(record));
-  if (const pool* p = plan.env->counted_in)
-    store_->record_hourly(p->name, ticket.usage_day,
-                          local_hour(*shared_.zone_of(*p), std::chrono::system_clock::now()), 1);
+  const pool* p = plan.env->counted_in;
+  usage_line line{ticket.usage_day,
+                  plan.who->id,
+                  plan.env->name,
+                  plan.area_,
+                  plan.needed,
+                  static_cast<int>(status / 100),
+                  p ? p->name : std::string{},
+                  p ? clocks_[p->name].hour.at(*shared_.zone_of(*p), std::chrono::system_clock::now())
+                    : -1};
+  ++usage_pending_[std::move(line)];
+  schedule_usage_flush();
+}
+
+// The flush runs once the event loop has run what was ready: at rest each call's usage goes
+// out at once (as visible as before batching), under load one flush carries many calls.
+void budget_gate::schedule_usage_flush() {
+  if (usage_flush_scheduled_) return;
+  usage_flush_scheduled_ = true;
+  net::post(ex_, [this] {
+    usage_flush_scheduled_ = false;
+    flush_usage();
+  });
+}
+
+void budget_gate::flush_usage() {
+  std::map<std::tuple<std::string, std::string, int>, std::int64_t> hourly;
+  for (auto& [line, calls] : usage_pending_) {
+    usage_record record;
+    record.day = line.day;
+    record.client = line.client;
+    record.environment = line.environment;
+    record.area_ = line.area_;
+    record.access_ = line.access_;
+    record.status_class = line.status_class;
+    record.calls = calls;
+    store_->record_usage(std::move(record));
+    if (!line.pool.empty()) hourly[{line.pool, line.day, line.hour}] += calls;
+  }
+  usage_pending_.clear();
+  for (auto& [key, calls] : hourly)
+    store_->record_hourly(std::get<0>(key), std::get<1>(key), std::get<2>(key), calls);
 }
 
 void budget_gate::note_store_error(std::string_view what, store_failure_mode mode) {

@@ -3,12 +3,15 @@
 // store's answers back: refusals, refunds, reconciliation with Alma's own count, usage lines.
 // One per event loop, like its store.
 
+#include <map>
 #include <memory>
+#include <tuple>
 #include <optional>
 #include <unordered_map>
 #include <unordered_set>
 
 #include "policy/budget_store.hpp"
+#include "policy/day.hpp"
 #include "policy/decision.hpp"
 #include "policy/rate_limit_headers.hpp"
 #include "proxy/gateway.hpp"
@@ -68,11 +71,16 @@ class budget_gate {
   void observe_upstream(const budget_ticket& ticket, std::string_view alma_remaining,
                         bool daily_threshold);
 
+  // Counts a forwarded call in the usage lines and the pool's hourly counts. Calls are summed
+  // here and written once the event loop has run what was ready (one HINCRBY per distinct
+  // line and flush): at rest at once, under load one write for many calls.
   void record_usage(const budget_ticket& ticket, const forward_plan& plan, unsigned status);
+  // Writes the summed usage now (shutdown; return_leases calls it).
+  void flush_usage();
 
   budget_store& store() { return *store_; }
 
-  // Gives every leased, unspent call back to the store (shutdown).
+  // Gives every leased, unspent call back to the store, and writes the summed usage (shutdown).
   void return_leases();
 
  private:
@@ -83,7 +91,20 @@ class budget_gate {
     std::int64_t left = 0;  // calls of the block not spent yet
     std::chrono::steady_clock::time_point last_used;
     std::string client;
+    // Set while a block for this lease is being charged; calls finding the lease empty wait
+    // on it (cancelled when the block arrives, expiring after a second in any case).
+    std::shared_ptr<steady_timer> arriving;
+    std::shared_ptr<steady_timer> block_on_its_way(const executor& ex) {
+      arriving = std::make_shared<steady_timer>(ex, std::chrono::seconds(1));
+      return arriving;
+    }
   };
+  void block_arrived(const std::string& key, const std::shared_ptr<steady_timer>& arriving);
+  // Adds `calls` (counted in the store, not spent) to a lease; see budget_gate.cpp.
+  lease& add_to_lease(const std::string& key, const charge_request& request,
+                      const charge_reply& reply, std::int64_t calls, bool renewal);
+  void renew_early(const std::string& key, const charge_request& request);
+  void give_back_calls(const pool_day_key& where, const std::string& client, std::int64_t calls);
   std::int64_t lease_block(const std::string& key, const budget_limits& limits) const;
   std::optional<budget_ticket> take_from_lease(const std::string& key,
                                                const charge_request& request,
@@ -99,12 +120,45 @@ class budget_gate {
   void check_alerts(const config& cfg, const pool& p, const budget_ticket& ticket);
   void note_store_ok();
 
+  struct usage_line {
+    std::string day, client, environment;
+    area area_;
+    access access_;
+    int status_class;
+    std::string pool;  // the hourly count's pool ("" outside any pool)
+    int hour;
+    auto tie() const {
+      return std::tie(day, client, environment, area_, access_, status_class, pool, hour);
+    }
+    bool operator<(const usage_line& o) const { return tie() < o.tie(); }
+  };
+  void schedule_usage_flush();
+  budget_outcome refusal_of(outcome result, const budget_state& counts,
+                            const budget_limits& limits, const pool_day& day) const;
+
   gateway& shared_;
   executor ex_;
+  std::map<usage_line, std::int64_t> usage_pending_;
+  struct pool_clock {  // per pool: its day and local hour, worked out once, not per call
+    pool_day_memo day;
+    local_hour_memo hour;
+  };
+  std::unordered_map<std::string, pool_clock> clocks_;
+  bool usage_flush_scheduled_ = false;
   std::unique_ptr<budget_store> store_;
   std::unordered_set<std::string> alerts_asked_;  // "pool|day|threshold"
   std::unordered_map<std::string, std::chrono::steady_clock::time_point> last_reconcile_;
   std::unordered_map<std::string, lease> leases_;  // "pool|client"
+  // The store's last refusal of a pool and client, answered from here for a second: a
+  // script hammering a spent quota costs no store call per call.
+  struct refusal_memo {
+    std::string day;
+    budget_limits limits;
+    outcome result;
+    budget_state counts;
+    std::chrono::steady_clock::time_point until;
+  };
+  std::unordered_map<std::string, refusal_memo> refused_;  // "pool|client"
   bool lease_timer_running_ = false;
 };
 

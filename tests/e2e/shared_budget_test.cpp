@@ -105,3 +105,36 @@ TEST_CASE("leases: far from the limits calls are charged in blocks; idle blocks 
   // Two idle seconds later the unspent part of the block is given back.
   CHECK(wait_for([&] { return pool_used() == 100; }, std::chrono::seconds(10)));
 }
+
+TEST_CASE("leases: concurrent calls never leave a block behind; the store ends at the calls made") {
+  // Many calls finding a lease empty at once used to each charge a block and keep only the
+  // last: the others stayed counted in the store, never spent and never given back.
+  const budget_client core{"patron-requests", "core"};
+  const std::string admin = "agt_admin-token-EEEEEEEEEEEEEEEEEEEEEEEEEEEEEEE";
+  budget_fixture f({.daily_limit = 1000000, .clients = {core}, .store = "redis",
+                    .admin_token = admin});
+  constexpr int callers = 16, calls_each = 40;
+  std::atomic<int> ok{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < callers; ++t)
+    threads.emplace_back([&] {
+      http_client c(client_options{.ca_file = f.sim.tls().ca_cert, .keep_alive = true});
+      for (int i = 0; i < calls_each; ++i)
+        if (c.get(f.url("/almaws/v1/bibs/1"), {{"Authorization", "apikey " + core.token()}})
+                .status == 200)
+          ++ok;
+    });
+  for (auto& t : threads) t.join();
+  REQUIRE(ok.load() == callers * calls_each);
+  CHECK(f.sim_accepted() == callers * calls_each);
+  auto pool_used = [&] {
+    auto r = f.client.get(f.gateways[0]->admin_url() + "/v1/usage?format=json",
+                          {{"Authorization", "Bearer " + admin}});
+    return r.json().at("pools").at(0).at("used").to_number<std::int64_t>();
+  };
+  std::int64_t last = -1;
+  bool exact = wait_for([&] { return (last = pool_used()) == callers * calls_each; },
+                        std::chrono::seconds(10));
+  CAPTURE(last);
+  CHECK(exact);
+}
