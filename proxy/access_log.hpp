@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-#include <spdlog/logger.h>
+#include "proxy/io.hpp"
 
 namespace almagate {
 
@@ -32,7 +32,24 @@ struct access_record {
 
 std::string format_access_line(const access_record& record);
 
-// The access logger writes to stdout, the main logger to stderr.
-std::shared_ptr<spdlog::logger> make_access_logger();
+// The access log goes to stdout (the main log to stderr), one line per call. Lines are
+// gathered per event loop and written together once the loop has run what was ready (or at
+// 64 KiB): under load one write() carries many calls, at rest each line goes out at once.
+// Each write holds whole lines, and writes from different loops never interleave.
+class access_log {
+ public:
+  explicit access_log(int fd = 1) : fd_(fd) {}
+  access_log(const access_log&) = delete;
+  access_log& operator=(const access_log&) = delete;
+  ~access_log();
+
+  // `io` is the calling thread's event loop: the flush is posted to it.
+  void write(net::io_context& io, const access_record& record);
+  // Writes what the calling thread has gathered (also done when the thread ends).
+  void flush();
+
+ private:
+  int fd_;
+};
 
 }  // namespace almagate

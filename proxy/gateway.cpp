@@ -35,7 +35,7 @@ gateway::gateway(config_ptr initial)
     : config_(initial),
       upstream_tls_(make_upstream_tls_context(initial->upstream_ca)),
       client_tls_(make_client_tls_context(*initial)),
-      access_log_(make_access_logger()),
+      access_log_(std::make_unique<almagate::access_log>()),
       log_(std::make_shared<spdlog::logger>(
           "almagate", std::make_shared<spdlog::sinks::stderr_color_sink_mt>())) {
   store_factory_ = make_store_factory(*initial);

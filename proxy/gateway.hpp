@@ -10,6 +10,7 @@
 
 #include "policy/budget_store.hpp"
 #include "policy/config.hpp"
+#include "proxy/access_log.hpp"
 #include "proxy/io.hpp"
 #include "proxy/metrics.hpp"
 
@@ -58,7 +59,7 @@ class gateway {
   // Set while the store fails, so an outage is logged once, not once per call.
   std::atomic<bool> store_down{false};
 
-  spdlog::logger& access_log() { return *access_log_; }
+  almagate::access_log& access_log() { return *access_log_; }
   spdlog::logger& log() { return *log_; }
 
  private:
@@ -67,7 +68,7 @@ class gateway {
       std::make_shared<const quota_overrides>()};
   std::unique_ptr<ssl::context> upstream_tls_;
   std::unique_ptr<ssl::context> client_tls_;
-  std::shared_ptr<spdlog::logger> access_log_;
+  std::unique_ptr<almagate::access_log> access_log_;
   std::shared_ptr<spdlog::logger> log_;
   store_factory store_factory_;
 };

@@ -488,7 +488,7 @@ class session {
   void log_call(call& c) {
     c.record.request_id = c.id;
     c.record.total_ms = ms_between(c.started, clock::now());
-    shared_.access_log().info(format_access_line(c.record));
+    shared_.access_log().write(owner_.io(), c.record);
   }
 
   std::string listen_host() const {

@@ -1,0 +1,93 @@
+#include "proxy/access_log.hpp"
+
+#include <doctest/doctest.h>
+#include <poll.h>
+#include <unistd.h>
+
+#include <boost/json.hpp>
+#include <algorithm>
+#include <cstdio>
+#include <string>
+
+using namespace almagate;
+namespace json = boost::json;
+
+TEST_CASE("access line: one JSON object, strings escaped, numbers as numbers") {
+  access_record r;
+  r.request_id = "req-1";
+  r.client = "spine-labels";
+  r.environment = "production";
+  r.area = "bibs";
+  r.access = "read";
+  r.method = "GET";
+  r.path = std::string_view("/almaws/v1/bibs/1?q=\"a\\b\"\n\t\x01z", 32);
+  r.status = 200;
+  r.outcome = "forwarded";
+  r.upstream_ms = 12.3456;
+  r.wait_ms = 0.5;
+  r.total_ms = 13;
+  r.bytes_in = 0;
+  r.bytes_out = 1234567890123ULL;
+  const std::string line = format_access_line(r);
+  CAPTURE(line);
+  CHECK(line.find('\n') == std::string::npos);
+  auto v = json::parse(line).as_object();
+  CHECK(v.at("path").as_string() == std::string_view("/almaws/v1/bibs/1?q=\"a\\b\"\n\t\x01z", 32));
+  CHECK(line.find("\\u0001z") != std::string::npos);
+  CHECK(v.at("client").as_string() == "spine-labels");
+  CHECK(v.at("status").as_int64() == 200);
+  CHECK(v.at("upstream_ms").as_double() == doctest::Approx(12.346));
+  CHECK(line.find("\"upstream_ms\":12.346,") != std::string::npos);
+  CHECK(line.find("\"wait_ms\":0.500,") != std::string::npos);
+  CHECK(line.find("\"total_ms\":13.000,") != std::string::npos);
+  CHECK(v.at("bytes_out").as_int64() == 1234567890123LL);
+  CHECK_FALSE(v.contains("error_code"));
+  // "2026-11-29T02:15:07.123Z"
+  std::string time(v.at("time").as_string());
+  REQUIRE(time.size() == 24u);
+  CHECK(time[10] == 'T');
+  CHECK(time[19] == '.');
+  CHECK(time[23] == 'Z');
+}
+
+TEST_CASE("access line: a call that never reached the upstream has no upstream_ms, no wait") {
+  access_record r;
+  r.status = 403;
+  r.outcome = "refused";
+  r.error_code = "UNAUTHORIZED";
+  const std::string line = format_access_line(r);
+  auto v = json::parse(line).as_object();
+  CHECK(v.at("error_code").as_string() == "UNAUTHORIZED");
+  CHECK_FALSE(v.contains("upstream_ms"));
+  CHECK_FALSE(v.contains("wait_ms"));
+}
+
+TEST_CASE("access log: lines gathered on a loop reach the fd whole, in order, once the loop ran") {
+  int fds[2];
+  REQUIRE(::pipe(fds) == 0);
+  net::io_context io;
+  {
+    access_log log(fds[1]);
+    access_record r;
+    r.outcome = "forwarded";
+    r.request_id = "a";
+    log.write(io, r);
+    r.request_id = "b";
+    log.write(io, r);
+    // Nothing is written before the loop runs its posted flush.
+    pollfd readable{fds[0], POLLIN, 0};
+    CHECK(::poll(&readable, 1, 0) == 0);
+    io.run();
+  }
+  ::close(fds[1]);
+  std::string got;
+  char buf[4096];
+  for (ssize_t n; (n = ::read(fds[0], buf, sizeof buf)) > 0;) got.append(buf, static_cast<std::size_t>(n));
+  ::close(fds[0]);
+  auto nl = got.find('\n');
+  REQUIRE(nl != std::string::npos);
+  CHECK(json::parse(got.substr(0, nl)).at("request_id").as_string() == "a");
+  CHECK(json::parse(got.substr(nl + 1, got.size() - nl - 2)).at("request_id").as_string() == "b");
+  CHECK(got.back() == '\n');
+  CHECK(std::count(got.begin(), got.end(), '\n') == 2);
+}
