@@ -191,7 +191,8 @@ class session {
                               (is_plausible_host(host_header) ? host_header : listen_host());
     int stale_retries = 0;
     for (;;) {
-      auto connected = co_await owner_.pool().acquire(up, limit.upstream_connect_timeout);
+      auto connected = co_await owner_.pool().acquire(up, limit.upstream_connect_timeout,
+                                                      bodyless && stale_retries == 0);
       if (!connected.connection) {
         owner_.budget().refund(ticket);
         bool timeout = connected.failure == connect_failure::timeout;
@@ -371,6 +372,13 @@ class session {
                                           limit.upstream_response_timeout,
                                           limit.client_body_timeout);
     c.record.bytes_out = relayed.body_bytes;
+    if (!relayed && relayed.read_ec && !relayed.header_sent) {
+      // The upstream broke off before the script got anything: it still gets an answer.
+      c.record.status = 0;
+      c.record.outcome = {};
+      co_return relayed.read_ec == beast::error::timeout ? exchange_end::upstream_timeout
+                                                         : exchange_end::upstream_failed;
+    }
     if (!relayed) {
       c.keep_alive = false;
       if (relayed.write_ec) c.record.outcome = "client_aborted";

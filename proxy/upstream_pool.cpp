@@ -28,7 +28,8 @@ std::unique_ptr<ssl::context> make_upstream_tls_context(const std::string& upstr
 }
 
 upstream_connection_ptr upstream_pool::take_idle(const std::string& key,
-                                                 std::chrono::milliseconds max_idle) {
+                                                 std::chrono::milliseconds max_idle,
+                                                 bool may_skip_check) {
   auto it = idle_.find(key);
   if (it == idle_.end()) return nullptr;
   auto& list = it->second;
@@ -37,7 +38,9 @@ upstream_connection_ptr upstream_pool::take_idle(const std::string& key,
     // Most recently used first: it is the least likely to have been closed by the upstream.
     auto c = std::move(list.back());
     list.pop_back();
-    if (now - c->idle_since < max_idle && looks_alive(*c)) {
+    auto idle = now - c->idle_since;
+    bool fresh = may_skip_check && idle < std::chrono::seconds(1) && c->tcp().socket().is_open();
+    if (idle < max_idle && (fresh || looks_alive(*c))) {
       c->reused = true;
       return c;
     }
@@ -46,9 +49,10 @@ upstream_connection_ptr upstream_pool::take_idle(const std::string& key,
 }
 
 awaitable<connect_result> upstream_pool::acquire(const upstream_url& upstream,
-                                                 std::chrono::milliseconds connect_timeout) {
-  std::string key = upstream.text;
-  if (auto c = take_idle(key, max_idle_)) co_return connect_result{std::move(c), connect_failure::none, {}};
+                                                 std::chrono::milliseconds connect_timeout,
+                                                 bool may_skip_check) {
+  const std::string& key = upstream.text;
+  if (auto c = take_idle(key, max_idle_, may_skip_check)) co_return connect_result{std::move(c), connect_failure::none, {}};
 
   connect_result result;
   tcp::resolver resolver(ex_);
@@ -100,7 +104,7 @@ awaitable<connect_result> upstream_pool::acquire(const upstream_url& upstream,
     beast::get_lowest_layer(tls).expires_never();
     result.connection = std::make_unique<upstream_connection>(std::move(tls));
   }
-  result.connection->pool_key = std::move(key);
+  result.connection->pool_key = key;
   co_return result;
 }
 

@@ -44,9 +44,13 @@ class upstream_pool {
   upstream_pool(executor ex, ssl::context& tls_context) : ex_(ex), tls_context_(tls_context) {}
 
   // An idle connection to `upstream`, or a new one (resolve, connect, TLS handshake with
-  // certificate and host-name verification), all within `connect_timeout`.
+  // certificate and host-name verification), all within `connect_timeout`. An idle connection
+  // is first checked for a close by the upstream (a non-blocking peek), unless `may_skip_check`
+  // and it was idle for less than a second: a bodyless call can be retried on a fresh
+  // connection if it finds the connection dead, and skips that system call.
   awaitable<connect_result> acquire(const upstream_url& upstream,
-                                    std::chrono::milliseconds connect_timeout);
+                                    std::chrono::milliseconds connect_timeout,
+                                    bool may_skip_check = false);
 
   // Gives a connection back for reuse once its last response was read whole.
   void release(upstream_connection_ptr connection, const limits& limit);
@@ -54,7 +58,8 @@ class upstream_pool {
   std::size_t idle_count() const;
 
  private:
-  upstream_connection_ptr take_idle(const std::string& key, std::chrono::milliseconds max_idle);
+  upstream_connection_ptr take_idle(const std::string& key, std::chrono::milliseconds max_idle,
+                                    bool may_skip_check);
 
   executor ex_;
   ssl::context& tls_context_;

@@ -1,0 +1,160 @@
+// The real gateway in front of a scripted plain-HTTP upstream that misbehaves on purpose: it
+// breaks a response off before its body, or closes a keep-alive connection the gateway has
+// pooled. The simulator is a well-behaved Alma; these are the upstream's faults.
+
+#include <doctest/doctest.h>
+
+#include <atomic>
+#include <boost/asio.hpp>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "policy/token.hpp"
+#include "tests/support/gateway_server.hpp"
+#include "tests/support/http_client.hpp"
+
+using namespace almagate::test;
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+namespace {
+
+const std::string fault_key = "l7xx-fault-upstream-key-0000000000000009";
+const std::string fault_token = "agt_fault-test-token-FFFFFFFFFFFFFFFFFFFFFFFFFF";
+
+// Answers each request on a connection with what `reply` returns for its index over the
+// whole server (0, 1, ...): bytes to write, and whether to close the connection after them.
+struct scripted_reply {
+  std::string bytes;
+  bool close_after = false;
+};
+
+class scripted_upstream {
+ public:
+  explicit scripted_upstream(std::function<scripted_reply(int)> reply)
+      : reply_(std::move(reply)), acceptor_(io_, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)) {
+    thread_ = std::thread([this] { serve(); });
+  }
+  ~scripted_upstream() {
+    stopping_ = true;
+    boost::system::error_code ec;
+    {
+      // A blocking accept() is not woken by closing its socket: connect once to wake it.
+      asio::io_context io;
+      tcp::socket wake(io);
+      wake.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port()), ec);
+    }
+    {
+      std::lock_guard lock(mutex_);
+      for (auto* s : open_) s->shutdown(tcp::socket::shutdown_both, ec);
+    }
+    thread_.join();
+    for (auto& t : connections_) t.join();
+  }
+  std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
+  int requests() const { return requests_.load(); }
+  int connections() const { return accepted_.load(); }
+
+ private:
+  void serve() {
+    while (!stopping_) {
+      boost::system::error_code ec;
+      tcp::socket socket(io_);
+      acceptor_.accept(socket, ec);
+      if (ec || stopping_) return;
+      ++accepted_;
+      connections_.emplace_back([this, s = std::move(socket)]() mutable { converse(s); });
+    }
+  }
+  void converse(tcp::socket& socket) {
+    {
+      std::lock_guard lock(mutex_);
+      open_.push_back(&socket);
+    }
+    std::string pending;
+    char buf[4096];
+    boost::system::error_code ec;
+    for (;;) {
+      auto end = pending.find("\r\n\r\n");
+      if (end == std::string::npos) {
+        std::size_t n = socket.read_some(asio::buffer(buf), ec);
+        if (ec) break;
+        pending.append(buf, n);
+        continue;
+      }
+      pending.erase(0, end + 4);  // these tests send bodyless calls upstream
+      scripted_reply r = reply_(requests_++);
+      asio::write(socket, asio::buffer(r.bytes), ec);
+      if (ec || r.close_after) break;
+    }
+    socket.shutdown(tcp::socket::shutdown_both, ec);
+    std::lock_guard lock(mutex_);
+    std::erase(open_, &socket);
+    socket.close(ec);
+  }
+
+  std::function<scripted_reply(int)> reply_;
+  asio::io_context io_;
+  tcp::acceptor acceptor_;
+  std::thread thread_;
+  std::vector<std::thread> connections_;
+  std::mutex mutex_;
+  std::vector<tcp::socket*> open_;
+  std::atomic<bool> stopping_{false};
+  std::atomic<int> requests_{0}, accepted_{0};
+};
+
+std::string gateway_config(std::uint16_t upstream_port) {
+  return "listen: \"127.0.0.1:0\"\nthreads: 1\nenvironments:\n  production: { upstream: "
+         "\"http://127.0.0.1:" +
+         std::to_string(upstream_port) +
+         "\", default: true }\nkeys:\n  k: { environment: production, secret_env: FAULT_KEY, "
+         "areas: { bibs: read } }\nclients:\n  c:\n    token_sha256: \"" +
+         almagate::sha256_hex(fault_token) +
+         "\"\n    access: { production: { key: k, areas: { bibs: read } } }\n";
+}
+
+const std::string ok_reply = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                             "Content-Length: 11\r\n\r\n{\"mms\":\"1\"}";
+
+}  // namespace
+
+TEST_CASE("an upstream that breaks off before the body: the script gets 502, not a cut reply") {
+  scripted_upstream upstream([](int) {
+    return scripted_reply{"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                          "Content-Length: 1000\r\n\r\n{\"par",
+                          true};
+  });
+  gateway_server gateway(gateway_options{.config_text = gateway_config(upstream.port()),
+                                         .env = {{"FAULT_KEY", fault_key}}});
+  http_client client;
+  auto r = client.get(gateway.base_url() + "/almaws/v1/bibs/1?format=json",
+                      {{"Authorization", "apikey " + fault_token}});
+  CHECK(r.status == 502);
+  CHECK(r.body.find("GENERAL_ERROR") != std::string::npos);
+  CHECK(r.body.find("{\"par") == std::string::npos);
+  CHECK(r.body.find(fault_key) == std::string::npos);
+  CHECK(upstream.requests() == 1);
+}
+
+TEST_CASE("a pooled connection the upstream closed: bodyless calls still answer 200") {
+  // Every response keeps the connection alive by its headers, then the upstream closes it:
+  // the gateway pools a dead connection each time.
+  scripted_upstream upstream([](int) { return scripted_reply{ok_reply, true}; });
+  gateway_server gateway(gateway_options{.config_text = gateway_config(upstream.port()),
+                                         .env = {{"FAULT_KEY", fault_key}}});
+  http_client client(client_options{.keep_alive = true});
+  for (int i = 0; i < 5; ++i) {
+    auto r = client.get(gateway.base_url() + "/almaws/v1/bibs/1?format=json",
+                        {{"Authorization", "apikey " + fault_token}});
+    CAPTURE(i);
+    CHECK(r.status == 200);
+    CHECK(r.body == "{\"mms\":\"1\"}");
+  }
+  // Each call reached the upstream once (a dead connection never got the request).
+  CHECK(upstream.requests() == 5);
+  CHECK(upstream.connections() >= 5);
+}
