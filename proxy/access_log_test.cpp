@@ -40,6 +40,10 @@ TEST_CASE("access line: one JSON object, strings escaped, numbers as numbers") {
   CHECK(line.find("\"upstream_ms\":12.346,") != std::string::npos);
   CHECK(line.find("\"wait_ms\":0.500,") != std::string::npos);
   CHECK(line.find("\"total_ms\":13.000,") != std::string::npos);
+  r.total_ms = 0.0004;
+  CHECK(format_access_line(r).find("\"total_ms\":0.000,") != std::string::npos);
+  r.total_ms = 1999.9996;
+  CHECK(format_access_line(r).find("\"total_ms\":2000.000,") != std::string::npos);
   CHECK(v.at("bytes_out").as_int64() == 1234567890123LL);
   CHECK_FALSE(v.contains("error_code"));
   // "2026-11-29T02:15:07.123Z"
