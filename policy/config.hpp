@@ -55,6 +55,10 @@ struct pool {
   // Pacing (issue: pacing). 0 = not paced.
   double per_second = 0;
   std::chrono::milliseconds max_wait{10'000};
+  // The schedule runs at this share of per_second: r slots then span 1/headroom seconds, so
+  // jitter between the gateway and Alma of up to (1/headroom - 1) s cannot put r + 1 calls
+  // into one of Alma's seconds (0.97: 31 ms).
+  double pacing_headroom = 0.97;
   std::int64_t reserve_for(tier t) const {
     return t == tier::core ? 0 : t == tier::standard ? reserve_standard : reserve_batch;
   }

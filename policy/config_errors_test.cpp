@@ -104,6 +104,8 @@ const std::vector<refusal> refusals = {
      "pools.institution.reserve.standard", "must be less than daily_limit"},
     {"pacing not positive", "per_second: 25", "per_second: 0", "per_second: 0", "",
      "pools.institution.per_second", "must be above 0"},
+    {"pacing headroom out of range", "max_wait: 10s", "max_wait: 10s\n    pacing_headroom: 1.5",
+     "pacing_headroom", "", "pools.institution.pacing_headroom", "must be between 0.5 and 1"},
     {"environment named almaws", "  sandbox:\n    upstream", "  almaws:\n    upstream", "almaws:", "",
      "environments.almaws", "\"almaws\" cannot be an environment name"},
     {"environment name not simple", "  sandbox:\n    upstream", "  Sand_box:\n    upstream",

@@ -52,7 +52,8 @@ void read_reserve(const field& f, pool& out) {
 pool read_pool(const std::string& name, const field& f) {
   if (!config_values::is_simple_name(name))
     f.fail("a pool name may use only a-z, 0-9 and '-'");
-  const fixed_map m(f, {"daily_limit", "reset", "reserve", "per_second", "max_wait"});
+  const fixed_map m(f, {"daily_limit", "reset", "reserve", "per_second", "max_wait",
+                        "pacing_headroom"});
   pool out;
   out.name = name;
   out.daily_limit = m.require("daily_limit").as_int(1, std::numeric_limits<std::int64_t>::max());
@@ -63,6 +64,11 @@ pool read_pool(const std::string& name, const field& f) {
     if (out.per_second <= 0) v->fail("must be above 0 (leave it out for no pacing)");
   }
   if (auto v = m.get("max_wait")) out.max_wait = v->as_duration();
+  if (auto v = m.get("pacing_headroom")) {
+    out.pacing_headroom = v->as_double();
+    if (!(out.pacing_headroom >= 0.5 && out.pacing_headroom <= 1.0))
+      v->fail("must be between 0.5 and 1 (the share of per_second the schedule uses)");
+  }
   return out;
 }
 

@@ -82,6 +82,7 @@ alerts: [0.5, 0.8, 0.95]
   CHECK(institution.reserve_for(tier::batch) == 90000);
   CHECK(institution.per_second == 25);
   CHECK(institution.max_wait == 10s);
+  CHECK(institution.pacing_headroom == doctest::Approx(0.97));  // the default
 
   const environment* production = cfg->find_environment("production");
   const environment* sandbox = cfg->find_environment("sandbox");
@@ -188,6 +189,14 @@ TEST_CASE("a client's tier defaults to standard; a pool's reset to midnight UTC"
   CHECK(cfg->pools.at("institution").timezone == "UTC");
   // load_secrets = false leaves the secrets empty.
   CHECK(cfg->keys.at("caiasoft-production").secret.empty());
+}
+
+TEST_CASE("a pool's pacing_headroom is read (default 0.97, range checked in config_errors_test)") {
+  temp_dir dir;
+  const std::string yaml =
+      replaced(base_yaml(), "    max_wait: 10s\n", "    max_wait: 10s\n    pacing_headroom: 0.95\n");
+  const auto cfg = load_config(dir.write("almagate.yaml", yaml), {.load_secrets = false});
+  CHECK(cfg->pools.at("institution").pacing_headroom == doctest::Approx(0.95));
 }
 
 TEST_CASE("durations parse") {
