@@ -8,6 +8,7 @@
 #include <cstdint>
 
 #include "proxy/io.hpp"
+#include "proxy/wire.hpp"
 
 namespace almagate {
 
@@ -65,6 +66,15 @@ awaitable<relay_result> relay_message(Input& input, beast::flat_buffer& input_bu
   auto& body = parser.get().body();
   http::serializer<is_request, http::buffer_body> serializer{parser.get()};
 
+  if (parser.is_done() && !parser.get().chunked()) {
+    // No body: the header alone, formatted by hand (see wire.hpp).
+    const std::string head = wire_header(parser.get());
+    beast::get_lowest_layer(output).expires_after(write_timeout);
+    auto [wec, wn] = co_await net::async_write(output, net::buffer(head), use_tuple);
+    if (wec) result.write_ec = wec;
+    else result.header_sent = true;
+    co_return result;
+  }
   if (parser.is_done()) {
     body.data = nullptr;
     body.size = 0;

@@ -12,6 +12,7 @@
 #include "proxy/access_log.hpp"
 #include "proxy/headers.hpp"
 #include "proxy/relay.hpp"
+#include "proxy/wire.hpp"
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include "proxy/request_id.hpp"
 
@@ -403,6 +404,28 @@ class session {
       c.keep_alive = false;
     }
     res.keep_alive(c.keep_alive);
+
+    // The usual Alma answer: a Content-Length body already read whole with the header. It goes
+    // back in one gather write of a hand-formatted header and the body straight from the
+    // connection's buffer (HEAD, 204/304, chunked and longer bodies take the relay).
+    if (auto length = response.content_length();
+        length && !response.is_done() && !res.chunked() && *length <= connection.buffer.size()) {
+      const auto body_size = static_cast<std::size_t>(*length);
+      const std::string head = wire_header(res);
+      const std::array<net::const_buffer, 2> out{
+          net::buffer(head), net::buffer(connection.buffer.data().data(), body_size)};
+      lowest().expires_after(limit.client_body_timeout);
+      auto [wec, wn] = co_await net::async_write(stream_, out, use_tuple);
+      connection.buffer.consume(body_size);
+      reusable_ = upstream_keep_alive;
+      if (wec) {
+        c.keep_alive = false;
+        c.record.outcome = "client_aborted";
+        co_return exchange_end::done;
+      }
+      c.record.bytes_out = body_size;
+      co_return exchange_end::done;
+    }
 
     auto relayed = co_await relay_message(upstream, connection.buffer, response, stream_,
                                           limit.upstream_response_timeout,
