@@ -43,8 +43,13 @@ gateway::gateway(config_ptr initial)
 }
 
 const date::time_zone* gateway::zone_of(const pool& p) const {
-  // Resolved at load; looked up only for a pool whose config named no zone (UTC).
-  return p.zone ? p.zone : find_zone(p.timezone);
+  // Resolved at load; a pool whose config named no zone is on UTC, looked up once.
+  if (p.zone) return p.zone;
+  if (p.timezone == "UTC") {
+    static const date::time_zone* const utc = find_zone("UTC");
+    return utc;
+  }
+  return find_zone(p.timezone);
 }
 
 std::optional<std::int64_t> gateway::quota_of(const client& c) const {

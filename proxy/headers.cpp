@@ -25,14 +25,23 @@ void strip_hop_by_hop(http::fields& fields) {
       continue;
     fields.erase(name);
   }
-  fields.erase(http::field::connection);
-  fields.erase(http::field::keep_alive);
-  fields.erase(http::field::proxy_connection);
-  fields.erase(http::field::proxy_authorization);
-  fields.erase(http::field::proxy_authenticate);
-  fields.erase(http::field::te);
-  fields.erase(http::field::trailer);
-  fields.erase(http::field::upgrade);
+  // One pass over the fields rather than a lookup per name (this runs twice on every call).
+  for (auto it = fields.begin(); it != fields.end();) {
+    switch (it->name()) {
+      case http::field::connection:
+      case http::field::keep_alive:
+      case http::field::proxy_connection:
+      case http::field::proxy_authorization:
+      case http::field::proxy_authenticate:
+      case http::field::te:
+      case http::field::trailer:
+      case http::field::upgrade:
+        it = fields.erase(it);
+        break;
+      default:
+        ++it;
+    }
+  }
 }
 
 bool has_method_override(const http::fields& fields) {
