@@ -499,7 +499,10 @@ class session {
     c.record.bytes_out = c.head ? 0 : res.body().size();
     log_call(c);
     lowest().expires_after(c.cfg->limit.client_body_timeout);
-    auto [ec, n] = co_await http::async_write(stream_, res, use_tuple);
+    // Header and body in one gather write, the header formatted by hand (see wire.hpp).
+    const std::string head = wire_header(res);
+    const std::array<net::const_buffer, 2> out{net::buffer(head), net::buffer(res.body())};
+    auto [ec, n] = co_await net::async_write(stream_, out, use_tuple);
     if (ec) c.keep_alive = false;
   }
 
