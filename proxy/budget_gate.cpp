@@ -131,6 +131,7 @@ awaitable<budget_outcome> budget_gate::charge(const config& cfg, const forward_p
   }
   budget_ticket ticket;
   ticket.counted = true;
+  ticket.leased = !reply->counted_locally;
   ticket.where = std::move(request.where);
   ticket.client = plan.who->id;
   ticket.limits = request.limits;
@@ -251,10 +252,10 @@ budget_gate::lease& budget_gate::add_to_lease(const std::string& key,
   l.where = request.where;
   l.limits = request.limits;
   l.client = request.client;
-  // Replies on one store connection arrive in order: the later counts include earlier blocks.
-  l.counts.pool_used = std::max(l.counts.pool_used, reply.counts.pool_used);
-  l.counts.client_used = std::max(l.counts.client_used, reply.counts.client_used);
-  l.counts.pool_marked_spent = reply.counts.pool_marked_spent;
+  // Replies on this loop's one store connection arrive in the order the store ran them: the
+  // latest counts include every earlier block, and every refund sent before (a refunded call
+  // of a block lowers them, so they are taken as they are, not as a maximum).
+  l.counts = reply.counts;
   l.left += calls;
   l.last_used = std::chrono::steady_clock::now();
   if (l.left > 0) start_lease_returns();
@@ -314,6 +315,7 @@ std::optional<budget_ticket> budget_gate::take_from_lease(const std::string& key
   l.last_used = std::chrono::steady_clock::now();
   budget_ticket ticket;
   ticket.counted = true;
+  ticket.leased = true;
   ticket.where = l.where;
   ticket.client = request.client;
   ticket.limits = l.limits;
@@ -410,6 +412,18 @@ void budget_gate::release(const pace_outcome& paced) {
 
 void budget_gate::refund(const budget_ticket& ticket) {
   if (!ticket.counted) return;
+  if (ticket.leased) {
+    // The lease counted this call in the store: it goes back to the lease (spent by the next
+    // call, or returned with the rest), which keeps the lease's counts and headers exact.
+    auto it = leases_.find(ticket.where.pool + '|' + ticket.client);
+    if (it != leases_.end() && it->second.where.day == ticket.where.day &&
+        it->second.limits == ticket.limits) {
+      ++it->second.left;
+      it->second.last_used = std::chrono::steady_clock::now();
+      start_lease_returns();
+      return;
+    }
+  }
   net::co_spawn(
       ex_,
       [](budget_store& store, refund_request request) -> awaitable<void> {

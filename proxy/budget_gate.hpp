@@ -22,6 +22,7 @@ namespace almagate {
 // What a charged call carries until its response has gone back.
 struct budget_ticket {
   bool counted = false;  // charged in the store (false: pool-less environment or failed open)
+  bool leased = false;   // counted as part of this loop's lease: a refund goes back to it
   pool_day_key where;
   std::string client;
   budget_limits limits;
