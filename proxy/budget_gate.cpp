@@ -160,7 +160,7 @@ budget_outcome budget_gate::refusal_of(outcome result, const budget_state& count
 // then span 1.03 s, so jitter of up to 30 ms between the gateway and Alma (scheduling, TLS, the
 // network) cannot put r + 1 calls into one of Alma's seconds. Measured on a loaded 2-core
 // machine (bench/pacing): at 99% 4 of 937 calls arrived too close, at 98% 2 of 809, at 97%
-// 0-1 of ~800 (0 in each of three runs once the hot path was leaner).
+// 0-1 of ~800, and 0 in each of five runs once the hot path was leaner.
 
 // How far ahead a tier may book: core up to max_wait, standard half of it, batch a twentieth.
 // Under a flood the schedule beyond the batch horizon stays free for higher tiers, so a core
