@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -32,6 +33,9 @@ void write_port_file(const std::string& path, std::uint16_t port, std::uint16_t 
 }
 
 int serve(const std::string& config_path, const std::string& port_file) {
+  // A closed stdout or stderr (a log pipe whose reader went away) makes a write fail with
+  // EPIPE instead of killing the gateway; sockets already send with MSG_NOSIGNAL.
+  std::signal(SIGPIPE, SIG_IGN);
   config_ptr cfg;
   try {
     cfg = load_config(config_path);

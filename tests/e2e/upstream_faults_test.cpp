@@ -15,6 +15,9 @@
 #include "policy/token.hpp"
 #include "tests/support/gateway_server.hpp"
 #include "tests/support/http_client.hpp"
+#include "tests/support/port_file.hpp"
+#include "tests/support/process.hpp"
+#include "tests/support/temp_dir.hpp"
 
 using namespace almagate::test;
 namespace asio = boost::asio;
@@ -157,4 +160,27 @@ TEST_CASE("a pooled connection the upstream closed: bodyless calls still answer 
   // Each call reached the upstream once (a dead connection never got the request).
   CHECK(upstream.requests() == 5);
   CHECK(upstream.connections() >= 5);
+}
+
+TEST_CASE("a closed access-log pipe does not stop the gateway") {
+  // stdout is a pipe whose reader leaves after the first byte: later access lines meet EPIPE.
+  scripted_upstream upstream([](int) { return scripted_reply{ok_reply, false}; });
+  temp_dir dir;
+  auto config = dir.write_file("almagate.yaml", gateway_config(upstream.port()));
+  auto port_file = dir.path() / "gw.port";
+  process gateway("/bin/sh",
+                  {"-c", std::string(ALMAGATE_BIN) + " serve --config '" + config.string() +
+                             "' --port-file '" + port_file.string() + "' | head -c 1 >/dev/null"},
+                  {{"FAULT_KEY", fault_key}}, process_logs{dir.path(), "gw"});
+  auto port = read_port_file(port_file, "listen", std::chrono::seconds(20),
+                             [&] { return gateway.running(); });
+  http_client client(client_options{.keep_alive = true});
+  const std::string url = "http://127.0.0.1:" + std::to_string(port) + "/almaws/v1/bibs/1";
+  for (int i = 0; i < 20; ++i) {
+    CAPTURE(i);
+    auto r = client.get(url, {{"Authorization", "apikey " + fault_token}});
+    REQUIRE(r.status == 200);
+  }
+  CHECK(gateway.running());
+  CHECK(upstream.requests() == 20);
 }
