@@ -61,12 +61,15 @@ awaitable<budget_outcome> budget_gate::charge(const config& cfg, const forward_p
 
   // A call of a leased block costs no store round trip.
   std::string lease_key = p->name + '|' + plan.who->id;
-  if (auto ticket = take_from_lease(lease_key, request, day)) {
+  auto spend_from_lease = [&]() -> bool {
+    auto ticket = take_from_lease(lease_key, request, day);
+    if (!ticket) return false;
     renew_early(lease_key, request);
     check_alerts(cfg, *p, *ticket);
     out.ticket = std::move(ticket);
-    co_return out;
-  }
+    return true;
+  };
+  if (spend_from_lease()) co_return out;
   if (auto memo = refused_.find(lease_key); memo != refused_.end()) {
     const refusal_memo& m = memo->second;
     if (m.day == day.label && m.limits == request.limits &&
@@ -79,12 +82,7 @@ awaitable<budget_outcome> budget_gate::charge(const config& cfg, const forward_p
   if (auto it = leases_.find(lease_key); it != leases_.end() && it->second.arriving) {
     auto arriving = it->second.arriving;
     co_await arriving->async_wait(use_tuple);
-    if (auto ticket = take_from_lease(lease_key, request, day)) {
-      renew_early(lease_key, request);
-      check_alerts(cfg, *p, *ticket);
-      out.ticket = std::move(ticket);
-      co_return out;
-    }
+    if (spend_from_lease()) co_return out;
   }
   auto open_lease = leases_.find(lease_key);
   bool block_in_flight = open_lease != leases_.end() && open_lease->second.arriving;

@@ -63,9 +63,6 @@ awaitable<relay_result> relay_message(Input& input, beast::flat_buffer& input_bu
                                       Output& output, std::chrono::milliseconds read_timeout,
                                       std::chrono::milliseconds write_timeout) {
   relay_result result;
-  auto& body = parser.get().body();
-  http::serializer<is_request, http::buffer_body> serializer{parser.get()};
-
   if (parser.is_done() && !parser.get().chunked()) {
     // No body: the header alone, formatted by hand (see wire.hpp).
     const std::string head = wire_header(parser.get());
@@ -75,22 +72,9 @@ awaitable<relay_result> relay_message(Input& input, beast::flat_buffer& input_bu
     else result.header_sent = true;
     co_return result;
   }
-  if (parser.is_done()) {
-    body.data = nullptr;
-    body.size = 0;
-    body.more = false;
-    beast::get_lowest_layer(output).expires_after(write_timeout);
-    auto [hec, hn] = co_await http::async_write_header(output, serializer, use_tuple);
-    if (hec && hec != http::error::need_buffer) result.write_ec = hec;
-    else result.header_sent = true;
-    if (!result.write_ec && !serializer.is_done()) {
-      // A chunked message with no body left: only its terminator.
-      auto [wec, wn] = co_await http::async_write(output, serializer, use_tuple);
-      if (wec && wec != http::error::need_buffer) result.write_ec = wec;
-    }
-    co_return result;
-  }
 
+  auto& body = parser.get().body();
+  http::serializer<is_request, http::buffer_body> serializer{parser.get()};
   relay_chunk chunk;
   while (!parser.is_done()) {
     body.data = chunk.data();
@@ -115,13 +99,15 @@ awaitable<relay_result> relay_message(Input& input, beast::flat_buffer& input_bu
     result.header_sent = true;
   }
   if (!serializer.is_done()) {
-    // The last (empty) piece: the chunked encoding's terminator.
+    // The last (empty) piece: the chunked encoding's terminator (with the header, for a
+    // chunked message that had no body at all).
     body.data = nullptr;
     body.size = 0;
     body.more = false;
     beast::get_lowest_layer(output).expires_after(write_timeout);
     auto [wec, wn] = co_await http::async_write(output, serializer, use_tuple);
     if (wec && wec != http::error::need_buffer) result.write_ec = wec;
+    else result.header_sent = true;
   }
   co_return result;
 }

@@ -411,11 +411,8 @@ class session {
     if (auto length = response.content_length();
         length && !response.is_done() && !res.chunked() && *length <= connection.buffer.size()) {
       const auto body_size = static_cast<std::size_t>(*length);
-      const std::string head = wire_header(res);
-      const std::array<net::const_buffer, 2> out{
-          net::buffer(head), net::buffer(connection.buffer.data().data(), body_size)};
-      lowest().expires_after(limit.client_body_timeout);
-      auto [wec, wn] = co_await net::async_write(stream_, out, use_tuple);
+      auto wec = co_await write_whole(
+          res, net::buffer(connection.buffer.data().data(), body_size), limit.client_body_timeout);
       connection.buffer.consume(body_size);
       reusable_ = upstream_keep_alive;
       if (wec) {
@@ -498,12 +495,19 @@ class session {
     if (c.record.outcome.empty()) c.record.outcome = "refused";
     c.record.bytes_out = c.head ? 0 : res.body().size();
     log_call(c);
-    lowest().expires_after(c.cfg->limit.client_body_timeout);
-    // Header and body in one gather write, the header formatted by hand (see wire.hpp).
-    const std::string head = wire_header(res);
-    const std::array<net::const_buffer, 2> out{net::buffer(head), net::buffer(res.body())};
+    if (co_await write_whole(res, net::buffer(res.body()), c.cfg->limit.client_body_timeout))
+      c.keep_alive = false;
+  }
+
+  // `message`'s header (formatted by hand, see wire.hpp) and `body` in one gather write.
+  template <class Message>
+  awaitable<error_code> write_whole(const Message& message, net::const_buffer body,
+                                    std::chrono::milliseconds timeout) {
+    const std::string head = wire_header(message);
+    const std::array<net::const_buffer, 2> out{net::buffer(head), body};
+    lowest().expires_after(timeout);
     auto [ec, n] = co_await net::async_write(stream_, out, use_tuple);
-    if (ec) c.keep_alive = false;
+    co_return ec;
   }
 
   static void set_rate_headers(http::fields& fields, const rate_limit_fields& rate) {
