@@ -21,7 +21,9 @@ class worker {
 
  private:
   gateway& shared_;
-  net::io_context io_{1};
+  // One thread runs this loop and only it touches the loop's sockets and timers (other
+  // threads only post to it): no locking per socket operation.
+  net::io_context io_{BOOST_ASIO_CONCURRENCY_HINT_UNSAFE_IO};
   upstream_pool pool_;
   budget_gate budget_;
 };
