@@ -36,7 +36,7 @@ namespace {
 // The socket of one hiredis context, watched by Asio. Lives while a wait refers to it.
 struct socket_watch {
   socket_watch(executor ex, int fd, redisAsyncContext* ac) : descriptor(ex, fd), context(ac) {}
-  net::posix::stream_descriptor descriptor;
+  net::posix::basic_stream_descriptor<executor> descriptor;
   redisAsyncContext* context;  // null once hiredis cleaned up
   bool reading = false, writing = false, read_armed = false, write_armed = false;
 };

@@ -65,7 +65,7 @@ awaitable<void> run_call(const admin_client_options& options, const endpoint_par
                          http::verb method, std::string target, std::string body,
                          admin_reply& reply) {
   auto ex = co_await net::this_coro::executor;
-  tcp::resolver resolver(ex);
+  tcp_resolver resolver(ex);
   std::string host = parts.host;
   if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
   auto [rec, endpoints] = co_await resolver.async_resolve(host, parts.port, use_tuple);

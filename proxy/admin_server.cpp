@@ -28,7 +28,7 @@ admin_response refusal_response(unsigned status, std::string_view message) {
 
 }  // namespace
 
-awaitable<void> serve_admin_connection(tcp::socket socket, admin_backend& backend,
+awaitable<void> serve_admin_connection(tcp_socket socket, admin_backend& backend,
                                        admin_connection_limits limits) {
   plain_stream stream(std::move(socket));
   beast::flat_buffer buffer;

@@ -17,7 +17,7 @@ struct admin_connection_limits {
   std::chrono::milliseconds write_timeout{10'000};
 };
 
-awaitable<void> serve_admin_connection(tcp::socket socket, admin_backend& backend,
+awaitable<void> serve_admin_connection(tcp_socket socket, admin_backend& backend,
                                        admin_connection_limits limits = {});
 
 }  // namespace almagate

@@ -178,7 +178,7 @@ TEST_CASE("admin: one keep-alive connection serves several requests; oversized b
   fake_admin_backend backend;
   admin_test_server server(backend);
   net::io_context ioc;
-  beast::tcp_stream stream(ioc);
+  plain_stream stream(ioc);
   stream.connect(tcp::endpoint(net::ip::address_v4::loopback(), server.port()));
   beast::flat_buffer buffer;
   for (int i = 0; i < 3; ++i) {

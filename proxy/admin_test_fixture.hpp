@@ -138,7 +138,7 @@ class admin_test_server {
   }
 
   net::io_context ioc_;
-  tcp::acceptor acceptor_;
+  tcp_acceptor acceptor_;
   std::uint16_t port_ = 0;
   std::thread thread_;
 };

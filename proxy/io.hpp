@@ -16,14 +16,20 @@ namespace http = boost::beast::http;
 using tcp = boost::asio::ip::tcp;
 using error_code = boost::system::error_code;
 
-using executor = net::any_io_executor;
+// Every event loop is one io_context run by one thread: its own executor type, named here,
+// spares each operation the type erasure of any_io_executor.
+using executor = net::io_context::executor_type;
 template <class T>
 using awaitable = net::awaitable<T, executor>;
 // co_await op(..., use_tuple) yields {error_code, ...} instead of throwing.
 inline constexpr auto use_tuple = net::as_tuple(net::use_awaitable_t<executor>{});
 
-using plain_stream = beast::tcp_stream;
-using tls_stream = beast::ssl_stream<beast::tcp_stream>;
-using steady_timer = net::steady_timer;
+using tcp_socket = net::basic_stream_socket<tcp, executor>;
+using tcp_acceptor = net::basic_socket_acceptor<tcp, executor>;
+using tcp_resolver = net::ip::basic_resolver<tcp, executor>;
+using steady_timer = net::basic_waitable_timer<std::chrono::steady_clock,
+                                               net::wait_traits<std::chrono::steady_clock>, executor>;
+using plain_stream = beast::basic_stream<tcp, executor>;
+using tls_stream = beast::ssl_stream<plain_stream>;
 
 }  // namespace almagate

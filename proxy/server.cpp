@@ -12,14 +12,14 @@ namespace almagate {
 namespace {
 tcp::endpoint resolve_listen(const listen_address& listen) {
   net::io_context io;
-  tcp::resolver resolver(io);
+  tcp_resolver resolver(io);
   auto results = resolver.resolve(listen.host, std::to_string(listen.port),
                                   tcp::resolver::passive | tcp::resolver::numeric_service);
   return results.begin()->endpoint();
 }
 
-std::unique_ptr<tcp::acceptor> open_acceptor(net::io_context& io, const tcp::endpoint& ep) {
-  auto acceptor = std::make_unique<tcp::acceptor>(io);
+std::unique_ptr<tcp_acceptor> open_acceptor(net::io_context& io, const tcp::endpoint& ep) {
+  auto acceptor = std::make_unique<tcp_acceptor>(io);
   acceptor->open(ep.protocol());
   acceptor->set_option(net::socket_base::reuse_address(true));
   int one = 1;
@@ -51,7 +51,7 @@ void server::bind() {
   port_ = ep.port();
   if (cfg->admin.listen) {
     auto admin_ep = resolve_listen(*cfg->admin.listen);
-    admin_acceptor_ = std::make_unique<tcp::acceptor>(workers_.front()->io());
+    admin_acceptor_ = std::make_unique<tcp_acceptor>(workers_.front()->io());
     admin_acceptor_->open(admin_ep.protocol());
     admin_acceptor_->set_option(net::socket_base::reuse_address(true));
     admin_acceptor_->bind(admin_ep);
@@ -73,7 +73,7 @@ awaitable<void> server::admin_accept_loop() {
   }
 }
 
-awaitable<void> server::accept_loop(tcp::acceptor& acceptor, worker& owner) {
+awaitable<void> server::accept_loop(tcp_acceptor& acceptor, worker& owner) {
   for (;;) {
     auto [ec, socket] = co_await acceptor.async_accept(use_tuple);
     if (ec == net::error::operation_aborted || !acceptor.is_open()) co_return;

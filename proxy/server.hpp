@@ -35,7 +35,7 @@ class server {
   gateway& shared() { return *shared_; }
 
  private:
-  awaitable<void> accept_loop(tcp::acceptor& acceptor, worker& owner);
+  awaitable<void> accept_loop(tcp_acceptor& acceptor, worker& owner);
   awaitable<void> admin_accept_loop();
   awaitable<void> drain_then_stop();
   void stop_all();
@@ -43,10 +43,10 @@ class server {
 
   std::unique_ptr<gateway> shared_;
   std::vector<std::unique_ptr<worker>> workers_;
-  std::vector<std::unique_ptr<tcp::acceptor>> acceptors_;
+  std::vector<std::unique_ptr<tcp_acceptor>> acceptors_;
   std::uint16_t port_ = 0;
   std::unique_ptr<admin_gateway> admin_;
-  std::unique_ptr<tcp::acceptor> admin_acceptor_;
+  std::unique_ptr<tcp_acceptor> admin_acceptor_;
   std::uint16_t admin_port_ = 0;
 };
 

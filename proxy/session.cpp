@@ -590,7 +590,7 @@ class session {
     }
   }
 
-  beast::tcp_stream& lowest() const { return beast::get_lowest_layer(stream_); }
+  plain_stream& lowest() const { return beast::get_lowest_layer(stream_); }
 
   Stream& stream_;
   worker& owner_;
@@ -602,14 +602,14 @@ class session {
 
 }  // namespace
 
-awaitable<void> serve_plain_connection(tcp::socket socket, worker& owner) {
+awaitable<void> serve_plain_connection(tcp_socket socket, worker& owner) {
   socket.set_option(tcp::no_delay(true));
   plain_stream stream(std::move(socket));
   session<plain_stream> s(stream, owner, false);
   co_await s.run();
 }
 
-awaitable<void> serve_tls_connection(tcp::socket socket, worker& owner) {
+awaitable<void> serve_tls_connection(tcp_socket socket, worker& owner) {
   socket.set_option(tcp::no_delay(true));
   tls_stream stream(plain_stream(std::move(socket)), *owner.shared().client_tls());
   beast::get_lowest_layer(stream).expires_after(

@@ -6,7 +6,7 @@
 
 namespace almagate {
 
-awaitable<void> serve_plain_connection(tcp::socket socket, worker& owner);
-awaitable<void> serve_tls_connection(tcp::socket socket, worker& owner);
+awaitable<void> serve_plain_connection(tcp_socket socket, worker& owner);
+awaitable<void> serve_tls_connection(tcp_socket socket, worker& owner);
 
 }  // namespace almagate

@@ -55,7 +55,7 @@ awaitable<connect_result> upstream_pool::acquire(const upstream_url& upstream,
   if (auto c = take_idle(key, max_idle_, may_skip_check)) co_return connect_result{std::move(c), connect_failure::none, {}};
 
   connect_result result;
-  tcp::resolver resolver(ex_);
+  tcp_resolver resolver(ex_);
   auto deadline = std::chrono::steady_clock::now() + connect_timeout;
   steady_timer resolve_timer(ex_);
   resolve_timer.expires_at(deadline);
@@ -72,7 +72,7 @@ awaitable<connect_result> upstream_pool::acquire(const upstream_url& upstream,
     co_return result;
   }
 
-  beast::tcp_stream tcp(ex_);
+  plain_stream tcp(ex_);
   tcp.expires_at(deadline);
   auto [cec, ep] = co_await tcp.async_connect(endpoints, use_tuple);
   if (cec) {

@@ -23,9 +23,9 @@ struct upstream_connection {
   bool reused = false;  // taken from the idle list, not freshly connected
   std::chrono::steady_clock::time_point idle_since;
 
-  beast::tcp_stream& tcp() {
+  plain_stream& tcp() {
     return std::visit(
-        [](auto& s) -> beast::tcp_stream& { return beast::get_lowest_layer(s); }, stream);
+        [](auto& s) -> plain_stream& { return beast::get_lowest_layer(s); }, stream);
   }
 };
 using upstream_connection_ptr = std::unique_ptr<upstream_connection>;

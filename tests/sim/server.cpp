@@ -12,7 +12,7 @@ namespace {
 
 using reuse_port = net::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
 
-awaitable<void> accept_loop(tcp::acceptor& acceptor, ssl::context* tls, sim_state& state) {
+awaitable<void> accept_loop(tcp_acceptor& acceptor, ssl::context* tls, sim_state& state) {
   for (;;) {
     auto [ec, socket] = co_await acceptor.async_accept(use_tuple);
     if (ec == net::error::operation_aborted) co_return;

@@ -34,7 +34,7 @@ class sim_server {
 
  private:
   std::vector<std::unique_ptr<net::io_context>> contexts_;
-  std::vector<tcp::acceptor> acceptors_;
+  std::vector<tcp_acceptor> acceptors_;
   std::unique_ptr<net::signal_set> signals_;
   ssl::context* tls_;
   sim_state& state_;

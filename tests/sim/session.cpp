@@ -163,7 +163,7 @@ class session {
   sim_state& state_;
 };
 
-std::uint16_t local_port_of(const tcp::socket& socket) {
+std::uint16_t local_port_of(const tcp_socket& socket) {
   error_code ec;
   auto endpoint = socket.local_endpoint(ec);
   return ec ? 0 : endpoint.port();
@@ -171,7 +171,7 @@ std::uint16_t local_port_of(const tcp::socket& socket) {
 
 }  // namespace
 
-awaitable<void> run_plain_session(tcp::socket socket, sim_state& state) {
+awaitable<void> run_plain_session(tcp_socket socket, sim_state& state) {
   const std::uint16_t port = local_port_of(socket);
   plain_stream stream(std::move(socket));
   session<plain_stream> s(stream, false, port, state);
@@ -181,7 +181,7 @@ awaitable<void> run_plain_session(tcp::socket socket, sim_state& state) {
   }
 }
 
-awaitable<void> run_tls_session(tcp::socket socket, ssl::context& tls, sim_state& state) {
+awaitable<void> run_tls_session(tcp_socket socket, ssl::context& tls, sim_state& state) {
   const std::uint16_t port = local_port_of(socket);
   tls_stream stream(plain_stream(std::move(socket)), tls);
   beast::get_lowest_layer(stream).expires_after(handshake_timeout);

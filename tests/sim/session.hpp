@@ -8,7 +8,7 @@
 
 namespace almagate::sim {
 
-awaitable<void> run_plain_session(tcp::socket socket, sim_state& state);
-awaitable<void> run_tls_session(tcp::socket socket, ssl::context& tls, sim_state& state);
+awaitable<void> run_plain_session(tcp_socket socket, sim_state& state);
+awaitable<void> run_tls_session(tcp_socket socket, ssl::context& tls, sim_state& state);
 
 }  // namespace almagate::sim

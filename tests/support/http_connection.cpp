@@ -49,7 +49,7 @@ void connection::close() {
   key_.clear();
 }
 
-beast::tcp_stream& connection::tcp() {
+plain_stream& connection::tcp() {
   return tls_ ? beast::get_lowest_layer(*tls_) : *plain_;
 }
 
@@ -58,7 +58,7 @@ awaitable<error_code> connection::open(const origin& o, clock::time_point deadli
   // Tests talk to loopback only: "localhost" is 127.0.0.1, never ::1.
   const std::string address = o.host == "localhost" ? "127.0.0.1" : o.host;
   const std::string service = std::to_string(o.port);
-  tcp::resolver resolver(ex_);
+  tcp_resolver resolver(ex_);
   // Locals, not temporaries, in co_await expressions: GCC 12 mishandles the latter.
   auto [resolve_ec, endpoints] = co_await resolver.async_resolve(address, service, use_tuple);
   if (resolve_ec) co_return resolve_ec;

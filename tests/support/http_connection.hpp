@@ -33,7 +33,7 @@ class connection {
   // Resolves, connects and (for https) handshakes, all before `deadline`.
   awaitable<error_code> open(const origin& o, clock::time_point deadline);
   // The lowest layer, to set deadlines.
-  beast::tcp_stream& tcp();
+  plain_stream& tcp();
 
   // Calls f(stream) with the plain or the TLS stream.
   template <class F>

@@ -21,9 +21,9 @@ bool complete_response(const std::string& text) {
 awaitable<void> exchange(std::string host, std::uint16_t port, std::string bytes,
                          std::chrono::milliseconds timeout, std::string& out) {
   auto ex = co_await net::this_coro::executor;
-  beast::tcp_stream stream(ex);
+  plain_stream stream(ex);
   stream.expires_after(timeout);
-  tcp::resolver resolver(ex);
+  tcp_resolver resolver(ex);
   // Locals, not temporaries, in co_await expressions: GCC 12 mishandles the latter.
   const std::string address = host == "localhost" ? "127.0.0.1" : host;
   const std::string service = std::to_string(port);
