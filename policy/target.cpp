@@ -23,21 +23,30 @@ bool is_ascii_lower_equal(std::string_view a, std::string_view lower) {
   return true;
 }
 
-// Decodes %XX escapes into `out`; false on a malformed escape.
+bool has_escape(std::string_view s) { return s.find('%') != std::string_view::npos; }
+
+// Decodes %XX escapes into `out`; false on a malformed escape. The text between escapes is
+// copied in runs.
 bool percent_decode(std::string_view in, std::string& out) {
   out.clear();
-  for (std::size_t i = 0; i < in.size(); ++i) {
-    if (in[i] != '%') {
-      out += in[i];
-      continue;
-    }
+  std::size_t run = 0;
+  for (auto i = in.find('%'); i != std::string_view::npos; i = in.find('%', run)) {
     if (i + 2 >= in.size()) return false;
     int hi = hex_value(in[i + 1]);
     int lo = hex_value(in[i + 2]);
     if (hi < 0 || lo < 0) return false;
+    out.append(in.substr(run, i - run));
     out += static_cast<char>(hi * 16 + lo);
-    i += 2;
+    run = i + 3;
   }
+  out.append(in.substr(run));
+  return true;
+}
+
+// True when percent_decode would accept `in`, without decoding it.
+bool escapes_well_formed(std::string_view in) {
+  for (auto i = in.find('%'); i != std::string_view::npos; i = in.find('%', i + 3))
+    if (i + 2 >= in.size() || hex_value(in[i + 1]) < 0 || hex_value(in[i + 2]) < 0) return false;
   return true;
 }
 
@@ -50,10 +59,18 @@ refusal not_routed(std::string message) {
 }
 
 // A byte that must never appear raw in a target we forward.
-bool forbidden_raw(unsigned char c) {
+constexpr bool forbidden_raw(unsigned char c) {
   return c <= 0x20 || c >= 0x7f || c == '\\' || c == '#' || c == '"' || c == '<' || c == '>' ||
          c == '`' || c == '{' || c == '}' || c == '|' || c == '^';
 }
+
+// forbidden_raw of every byte value: the whole target is checked, one lookup a byte.
+constexpr auto forbidden_raw_table = [] {
+  std::array<bool, 256> table{};
+  for (unsigned c = 0; c < table.size(); ++c)
+    table[c] = forbidden_raw(static_cast<unsigned char>(c));
+  return table;
+}();
 
 // A byte that must never appear percent-encoded in the path: it would change the path's
 // structure for a server that decodes before routing.
@@ -108,6 +125,14 @@ bool is_secret_param(std::string_view decoded_name) {
          is_ascii_lower_equal(decoded_name, "apikey");
 }
 
+// The decoded name of a query parameter: `raw` itself when it holds no escape, else decoded
+// into `scratch`. Empty optional on a malformed escape.
+std::optional<std::string_view> decode_name(std::string_view raw, std::string& scratch) {
+  if (!has_escape(raw)) return raw;
+  if (!percent_decode(raw, scratch)) return std::nullopt;
+  return scratch;
+}
+
 }  // namespace
 
 target_result parse_target(std::string_view target) {
@@ -115,7 +140,7 @@ target_result parse_target(std::string_view target) {
   if (target.empty() || target.front() != '/')
     return {std::nullopt, invalid("The request target must be a path starting with '/'.")};
   for (unsigned char c : target)
-    if (forbidden_raw(c))
+    if (forbidden_raw_table[c])
       return {std::nullopt, invalid("The request target holds a character that is not allowed.")};
 
   auto question = target.find('?');
@@ -123,8 +148,11 @@ target_result parse_target(std::string_view target) {
   std::string_view query =
       question == std::string_view::npos ? std::string_view{} : target.substr(question + 1);
 
-  // Split the path; check each segment, raw and decoded.
-  std::vector<std::string_view> segments;
+  // Split the path; check each segment, raw and decoded. All segments are gathered in
+  // segments_after_v1; the environment, almaws and v1 are taken off the front below.
+  parsed_target out;
+  std::vector<std::string_view>& segments = out.segments_after_v1;
+  segments.reserve(8);
   std::string decoded;
   std::size_t start = 1;
   while (start <= path.size()) {
@@ -138,27 +166,29 @@ target_result parse_target(std::string_view target) {
       return {std::nullopt, invalid("The request path holds a dot segment.")};
     if (segment.find(';') != std::string_view::npos)
       return {std::nullopt, invalid("The request path holds a path parameter (';').")};
-    if (!percent_decode(segment, decoded))
-      return {std::nullopt, invalid("The request path holds a malformed percent-escape.")};
-    if (has_forbidden_escape(segment))
-      return {std::nullopt,
-              invalid("The request path holds an encoded '/', '.', '\\', '%', ';' or "
-                      "control character.")};
-    if (!is_valid_utf8(decoded))
-      return {std::nullopt, invalid("The request path holds an escape that is not UTF-8.")};
+    // Without an escape a segment decodes to itself, and its raw bytes (checked above) are ASCII.
+    if (has_escape(segment)) {
+      if (!percent_decode(segment, decoded))
+        return {std::nullopt, invalid("The request path holds a malformed percent-escape.")};
+      if (has_forbidden_escape(segment))
+        return {std::nullopt,
+                invalid("The request path holds an encoded '/', '.', '\\', '%', ';' or "
+                        "control character.")};
+      if (!is_valid_utf8(decoded))
+        return {std::nullopt, invalid("The request path holds an escape that is not UTF-8.")};
+    }
     if (!segment.empty()) segments.push_back(segment);
     if (last) break;
     start = end + 1;
   }
 
-  parsed_target out;
   std::size_t i = 0;
   if (!segments.empty() && segments[0] != "almaws") out.environment = segments[i++];
   if (segments.size() < i + 3 || segments[i] != "almaws" || segments[i + 1] != "v1")
     return {std::nullopt,
             not_routed("No API is routed at this path: use /almaws/v1/<area>/... or "
                        "/<environment>/almaws/v1/<area>/....")};
-  out.segments_after_v1.assign(segments.begin() + static_cast<long>(i) + 2, segments.end());
+  segments.erase(segments.begin(), segments.begin() + static_cast<long>(i) + 2);
   out.area_segment = out.segments_after_v1.front();
 
   // Rebuild the upstream target: the path without the environment prefix, the query without
@@ -168,7 +198,8 @@ target_result parse_target(std::string_view target) {
   out.upstream_target.append(path.substr(path_start));
   bool first_param = true;
   bool seen_op = false;
-  std::string name;
+  bool secret_forwarded = false;  // a forwarded password=...: the log target must redact it
+  std::string scratch;
   std::size_t pos = 0;
   while (question != std::string_view::npos && pos <= query.size()) {
     auto amp = query.find('&', pos);
@@ -180,8 +211,10 @@ target_result parse_target(std::string_view target) {
       std::string_view raw_name = param.substr(0, eq);
       std::string_view value =
           eq == std::string_view::npos ? std::string_view{} : param.substr(eq + 1);
-      if (!percent_decode(raw_name, name) || !percent_decode(value, decoded))
+      auto decoded_name = decode_name(raw_name, scratch);
+      if (!decoded_name || !escapes_well_formed(value))
         return {std::nullopt, invalid("The query holds a malformed percent-escape.")};
+      std::string_view name = *decoded_name;
       if (is_ascii_lower_equal(name, "apikey")) {
         out.apikeys.push_back(value);
         continue;  // never forwarded
@@ -195,13 +228,15 @@ target_result parse_target(std::string_view target) {
       } else if (name == "format") {
         out.format = value;
       }
+      if (eq != std::string_view::npos && is_secret_param(name)) secret_forwarded = true;
       out.upstream_target += first_param ? '?' : '&';
       out.upstream_target.append(param);
       first_param = false;
     }
     if (amp == std::string_view::npos) break;
   }
-  out.log_target = redact_target(out.upstream_target);
+  // redact_target changes only a secret parameter that has a value.
+  out.log_target = secret_forwarded ? redact_target(out.upstream_target) : out.upstream_target;
   result.target = std::move(out);
   return result;
 }
@@ -221,9 +256,11 @@ access access_needed(std::string_view method, const parsed_target& target) {
 std::string redact_target(std::string_view target) {
   auto question = target.find('?');
   if (question == std::string_view::npos) return std::string(target);
-  std::string out(target.substr(0, question + 1));
+  std::string out;
+  out.reserve(target.size() + 16);
+  out.append(target.substr(0, question + 1));
   std::string_view query = target.substr(question + 1);
-  std::string name;
+  std::string scratch;
   bool first = true;
   std::size_t pos = 0;
   while (pos <= query.size()) {
@@ -233,8 +270,9 @@ std::string redact_target(std::string_view target) {
     if (!first) out += '&';
     first = false;
     auto eq = param.find('=');
-    if (eq != std::string_view::npos && percent_decode(param.substr(0, eq), name) &&
-        is_secret_param(name)) {
+    std::optional<std::string_view> name;
+    if (eq != std::string_view::npos) name = decode_name(param.substr(0, eq), scratch);
+    if (name && is_secret_param(*name)) {
       out.append(param.substr(0, eq + 1)).append("REDACTED");
     } else {
       out.append(param);

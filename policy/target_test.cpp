@@ -380,3 +380,152 @@ TEST_CASE("redact_target replaces password and apikey values") {
   };
   for (const auto& r : rows) CHECK_MESSAGE(redact_target(r.in) == r.out, r.in);
 }
+
+TEST_CASE("segments and parameters are kept raw: escapes and '+' are checked, not decoded") {
+  const std::string target = "/prod/almaws/v1/users/jdoe%40ex.edu/a+b?q=a+b&x=%2B&y=%41%62";
+  auto r = parse_target(target);
+  REQUIRE(r.target.has_value());
+  const auto& t = *r.target;
+  REQUIRE(t.segments_after_v1.size() == 3u);
+  CHECK(t.segments_after_v1[1] == "jdoe%40ex.edu");
+  CHECK(t.segments_after_v1[2] == "a+b");
+  for (std::string_view v : t.segments_after_v1) {
+    CHECK(v.data() >= target.data());
+    CHECK(v.data() + v.size() <= target.data() + target.size());
+  }
+  CHECK(t.upstream_target == "/almaws/v1/users/jdoe%40ex.edu/a+b?q=a+b&x=%2B&y=%41%62");
+  CHECK(t.log_target == t.upstream_target);
+}
+
+TEST_CASE("a long path keeps every segment after v1") {
+  auto r = parse_target("/prod/almaws/v1/bibs/1/holdings/2/items/3/a/b/c/d/e?view=full");
+  REQUIRE(r.target.has_value());
+  const auto& t = *r.target;
+  CHECK(t.environment == "prod");
+  REQUIRE(t.segments_after_v1.size() == 11u);
+  CHECK(t.segments_after_v1.front() == "bibs");
+  CHECK(t.segments_after_v1.back() == "e");
+  CHECK(t.upstream_target == "/almaws/v1/bibs/1/holdings/2/items/3/a/b/c/d/e?view=full");
+}
+
+TEST_CASE("empty names and values, escaped names and '?' in the query") {
+  struct row {
+    std::string target;
+    std::string upstream;
+    std::vector<std::string> apikeys;
+    std::string_view op;
+    std::string_view format;
+  };
+  const row rows[] = {
+      {"/almaws/v1/bibs?=x&apikey=&a=", "/almaws/v1/bibs?=x&a=", {""}, "", ""},
+      {"/almaws/v1/bibs?q=a?b&apikey=T", "/almaws/v1/bibs?q=a?b", {"T"}, "", ""},
+      {"/almaws/v1/bibs?a%3Db=1&%66ormat=xml", "/almaws/v1/bibs?a%3Db=1&%66ormat=xml", {}, "",
+       "xml"},
+      {"/almaws/v1/bibs?apikey%3D=T", "/almaws/v1/bibs?apikey%3D=T", {}, "", ""},
+      {"/almaws/v1/bibs?api+key=T&op%20=x", "/almaws/v1/bibs?api+key=T&op%20=x", {}, "", ""},
+      {"/almaws/v1/bibs?format=&op=", "/almaws/v1/bibs?format=&op=", {}, "", ""},
+      {"/almaws/v1/bibs?apikey", "/almaws/v1/bibs", {""}, "", ""},
+  };
+  for (const auto& r : rows) {
+    CAPTURE(r.target);
+    auto result = parse_target(r.target);
+    REQUIRE(result.target.has_value());
+    const auto& t = *result.target;
+    CHECK(t.upstream_target == r.upstream);
+    REQUIRE(t.apikeys.size() == r.apikeys.size());
+    for (std::size_t i = 0; i < r.apikeys.size(); ++i) CHECK(t.apikeys[i] == r.apikeys[i]);
+    CHECK(t.op == r.op);
+    CHECK(t.format == r.format);
+  }
+  // A malformed escape in any value is refused, an apikey's included.
+  auto bad = parse_target("/almaws/v1/bibs?apikey=%41%zz");
+  CHECK_FALSE(bad.target.has_value());
+  CHECK(bad.error.message == "The query holds a malformed percent-escape.");
+}
+
+TEST_CASE("each kind of bad target gets its own message, checked in a fixed order") {
+  struct row {
+    std::string target;
+    std::string_view message;
+  };
+  const std::string_view raw = "The request target holds a character that is not allowed.";
+  const std::string_view empty = "The request path holds an empty segment ('//').";
+  const std::string_view dot = "The request path holds a dot segment.";
+  const std::string_view param = "The request path holds a path parameter (';').";
+  const std::string_view malformed = "The request path holds a malformed percent-escape.";
+  const std::string_view encoded =
+      "The request path holds an encoded '/', '.', '\\', '%', ';' or control character.";
+  const std::string_view utf8 = "The request path holds an escape that is not UTF-8.";
+  const std::string_view query = "The query holds a malformed percent-escape.";
+  const row rows[] = {
+      {"/almaws/v1/bibs/%zz x", raw},
+      {"/almaws/v1/bibs?a=%zz x", raw},
+      {"/almaws/v1/bibs//%zz", empty},
+      {"/almaws/v1/bibs/%zz/..", malformed},
+      {"/almaws/v1/bibs/../%zz", dot},
+      {"/almaws/v1/bibs/%2e;x", param},
+      {"/almaws/v1/bibs/%zz%2e", malformed},
+      {"/almaws/v1/bibs/%2e%zz", malformed},
+      {"/almaws/v1/bibs/a%2", malformed},
+      {"/almaws/v1/bibs/a%", malformed},
+      {"/almaws/v1/bibs/%c0%2e", encoded},
+      {"/almaws/v1/bibs/%2E", encoded},
+      {"/almaws/v1/bibs/%25", encoded},
+      {"/almaws/v1/bibs/%1f", encoded},
+      {"/almaws/v1/bibs/%c0%af", utf8},
+      {"/almaws/v1/bibs/a%C3", utf8},
+      {"/almaws/v1/bibs/%41%c3%28", utf8},
+      {"/foo/%2e/bar", encoded},  // checked before routing: a 400, not a 404
+      {"/almaws/v1/bibs/%2f?x=%zz", encoded},
+      {"/almaws/v1/bibs?x=%4", query},
+      {"/almaws/v1/bibs?%4=1", query},
+      {"/almaws/v1/bibs?x=%%41", query},
+      {"/almaws/v1/bibs?x=1&y=%4g", query},
+  };
+  for (const auto& r : rows) {
+    CAPTURE(r.target);
+    auto result = parse_target(r.target);
+    CHECK_FALSE(result.target.has_value());
+    CHECK(result.error.status == 400u);
+    CHECK(result.error.message == r.message);
+  }
+}
+
+TEST_CASE("the log target redacts only secrets that have a value") {
+  struct row {
+    std::string target;
+    std::string log;
+  };
+  const row rows[] = {
+      {"/almaws/v1/users/x?password&op=auth", "/almaws/v1/users/x?password&op=auth"},
+      {"/almaws/v1/users/x?op=auth&Password=", "/almaws/v1/users/x?op=auth&Password=REDACTED"},
+      {"/almaws/v1/users/x?%70assword=p&apikey=T", "/almaws/v1/users/x?%70assword=REDACTED"},
+      {"/almaws/v1/users/x?pass%77ord=p%41&a=1", "/almaws/v1/users/x?pass%77ord=REDACTED&a=1"},
+      {"/almaws/v1/users/x?passwords=p", "/almaws/v1/users/x?passwords=p"},
+      {"/almaws/v1/users/x?q=password=p", "/almaws/v1/users/x?q=password=p"},
+  };
+  for (const auto& r : rows) {
+    CAPTURE(r.target);
+    auto result = parse_target(r.target);
+    REQUIRE(result.target.has_value());
+    CHECK(result.target->log_target == r.log);
+    CHECK(result.target->log_target == redact_target(result.target->upstream_target));
+  }
+}
+
+TEST_CASE("redact_target leaves names it cannot decode and secrets without a value") {
+  struct row {
+    std::string_view in;
+    std::string_view out;
+  };
+  const row rows[] = {
+      {"/almaws/v1/bibs?%zz=1&password=x", "/almaws/v1/bibs?%zz=1&password=REDACTED"},
+      {"/almaws/v1/bibs?%70assword", "/almaws/v1/bibs?%70assword"},
+      {"/almaws/v1/bibs?%70assword%=x", "/almaws/v1/bibs?%70assword%=x"},
+      {"/almaws/v1/bibs?apikey=a&=b&", "/almaws/v1/bibs?apikey=REDACTED&=b&"},
+      {"/almaws/v1/bibs?&apikey=a", "/almaws/v1/bibs?&apikey=REDACTED"},
+      {"/almaws/v1/bibs?x=1?apikey=a", "/almaws/v1/bibs?x=1?apikey=a"},
+      {"?apikey=a", "?apikey=REDACTED"},
+  };
+  for (const auto& r : rows) CHECK_MESSAGE(redact_target(r.in) == r.out, r.in);
+}
