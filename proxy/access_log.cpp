@@ -5,6 +5,7 @@
 #include <cerrno>
 #include <charconv>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <mutex>
 
@@ -15,6 +16,7 @@ namespace {
 void append_utc_now(std::string& out) {
   thread_local std::time_t cached_second = -1;
   thread_local char cached[64];  // "YYYY-MM-DDTHH:MM:SS."
+  thread_local std::size_t cached_size = 0;
   auto now = std::chrono::system_clock::now();
   auto secs = std::chrono::system_clock::to_time_t(now);
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()) % 1000;
@@ -23,21 +25,21 @@ void append_utc_now(std::string& out) {
     gmtime_r(&secs, &tm);
     std::snprintf(cached, sizeof cached, "%04d-%02d-%02dT%02d:%02d:%02d.", tm.tm_year + 1900,
                   tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    cached_size = std::strlen(cached);
     cached_second = secs;
   }
-  out += cached;
+  out.append(cached, cached_size);
   auto m = static_cast<int>(ms.count());
-  out += static_cast<char>('0' + m / 100);
-  out += static_cast<char>('0' + m / 10 % 10);
-  out += static_cast<char>('0' + m % 10);
-  out += 'Z';
+  const char millis[] = {static_cast<char>('0' + m / 100), static_cast<char>('0' + m / 10 % 10),
+                         static_cast<char>('0' + m % 10), 'Z'};
+  out.append(millis, sizeof millis);
 }
 
 template <class T>
 void append_number(std::string& out, T value) {
   char buf[32];
   auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value);
-  out.append(buf, end);
+  out.append(buf, static_cast<std::size_t>(end - buf));
 }
 
 // "12.346": milliseconds to three decimals, by integer arithmetic (to_chars of a double with a
@@ -48,12 +50,14 @@ void append_millis(std::string& out, double ms) {
     return;
   }
   const auto thousandths = static_cast<std::uint64_t>(ms * 1000.0 + 0.5);
-  append_number(out, thousandths / 1000);
+  char buf[32];  // formatted here and appended once; to_chars leaves 4 bytes for ".mmm"
+  char* end = std::to_chars(buf, buf + sizeof buf - 4, thousandths / 1000).ptr;
   const auto frac = static_cast<unsigned>(thousandths % 1000);
-  out += '.';
-  out += static_cast<char>('0' + frac / 100);
-  out += static_cast<char>('0' + frac / 10 % 10);
-  out += static_cast<char>('0' + frac % 10);
+  *end++ = '.';
+  *end++ = static_cast<char>('0' + frac / 100);
+  *end++ = static_cast<char>('0' + frac / 10 % 10);
+  *end++ = static_cast<char>('0' + frac % 10);
+  out.append(buf, static_cast<std::size_t>(end - buf));
 }
 
 // The lines one thread has gathered, written when its event loop gets to the posted flush.
@@ -88,74 +92,102 @@ struct thread_lines {
   ~thread_lines() { write_all(fd, data); }
 };
 thread_local thread_lines lines;
-}  // namespace
 
-static void append_json_string(std::string& out, std::string_view text) {
-  out += '"';
+bool needs_json_escape(char c) {
+  return c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20;
+}
+
+// Whether one of eight bytes needs an escape: a byte below 0x20, a '"' or a '\\'. Each test
+// sets the high bit of a byte only when some byte of the word matches, so "none" is exact.
+bool word_needs_json_escape(std::uint64_t word) {
+  constexpr std::uint64_t ones = 0x0101010101010101u;
+  constexpr std::uint64_t highs = 0x8080808080808080u;
+  const std::uint64_t quotes = word ^ (ones * '"');
+  const std::uint64_t backslashes = word ^ (ones * '\\');
+  const std::uint64_t below_space = (word - ones * 0x20) & ~word;
+  const std::uint64_t is_quote = (quotes - ones) & ~quotes;
+  const std::uint64_t is_backslash = (backslashes - ones) & ~backslashes;
+  return ((below_space | is_quote | is_backslash) & highs) != 0;
+}
+
+// The index of the first byte at or after `i` that needs an escape, or text.size(); scans
+// eight bytes at a time while none does.
+std::size_t next_json_escape(std::string_view text, std::size_t i) {
+  for (; i + 8 <= text.size(); i += 8) {
+    std::uint64_t word;
+    std::memcpy(&word, text.data() + i, sizeof word);
+    if (word_needs_json_escape(word)) break;
+  }
+  while (i < text.size() && !needs_json_escape(text[i])) ++i;
+  return i;
+}
+
+// The inside of a JSON string: the caller writes the quotes.
+void append_json_escaped(std::string& out, std::string_view text) {
+  using namespace std::string_view_literals;
   std::size_t run = 0;  // start of the characters not yet copied: copied in runs, not one by one
-  for (std::size_t i = 0; i < text.size(); ++i) {
+  for (auto i = next_json_escape(text, 0); i < text.size(); i = next_json_escape(text, run)) {
     const char c = text[i];
-    if (c != '"' && c != '\\' && static_cast<unsigned char>(c) >= 0x20) continue;
     out.append(text.data() + run, i - run);
     run = i + 1;
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"': out += "\\\""sv; break;
+      case '\\': out += "\\\\"sv; break;
+      case '\n': out += "\\n"sv; break;
+      case '\r': out += "\\r"sv; break;
+      case '\t': out += "\\t"sv; break;
       default: {
-        char buf[8];
-        std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(c));
-        out += buf;
+        constexpr char hex[] = "0123456789abcdef";
+        const auto u = static_cast<unsigned char>(c);
+        const char escape[] = {'\\', 'u', '0', '0', hex[u >> 4], hex[u & 0xf]};
+        out.append(escape, sizeof escape);
       }
     }
   }
   out.append(text.data() + run, text.size() - run);
-  out += '"';
 }
 
-namespace {
+// Each literal closes the value before it and opens the next one, quotes included.
 void append_access_line(std::string& out, const access_record& r) {
-  bool first = true;
-  auto key = [&out, &first](std::string_view name) {
-    out += first ? "{\"" : ",\"";
-    first = false;
-    out += name;
-    out += "\":";
-  };
-  auto field = [&](std::string_view name, std::string_view value) {
-    key(name);
-    append_json_string(out, value);
-  };
-  key("time");
-  out += '"';
+  using namespace std::string_view_literals;
+  out += R"({"time":")"sv;
   append_utc_now(out);
-  out += '"';
-  field("request_id", r.request_id);
-  field("client", r.client);
-  field("environment", r.environment);
-  field("area", r.area);
-  field("access", r.access);
-  field("method", r.method);
-  field("path", r.path);
-  key("status");
+  out += R"(","request_id":")"sv;
+  append_json_escaped(out, r.request_id);
+  out += R"(","client":")"sv;
+  append_json_escaped(out, r.client);
+  out += R"(","environment":")"sv;
+  append_json_escaped(out, r.environment);
+  out += R"(","area":")"sv;
+  append_json_escaped(out, r.area);
+  out += R"(","access":")"sv;
+  append_json_escaped(out, r.access);
+  out += R"(","method":")"sv;
+  append_json_escaped(out, r.method);
+  out += R"(","path":")"sv;
+  append_json_escaped(out, r.path);
+  out += R"(","status":)"sv;
   append_number(out, r.status);
-  field("outcome", r.outcome);
-  if (!r.error_code.empty()) field("error_code", r.error_code);
+  out += R"(,"outcome":")"sv;
+  append_json_escaped(out, r.outcome);
+  if (!r.error_code.empty()) {
+    out += R"(","error_code":")"sv;
+    append_json_escaped(out, r.error_code);
+  }
+  out += '"';
   if (r.upstream_ms >= 0) {
-    key("upstream_ms");
+    out += R"(,"upstream_ms":)"sv;
     append_millis(out, r.upstream_ms);
   }
   if (r.wait_ms > 0) {
-    key("wait_ms");
+    out += R"(,"wait_ms":)"sv;
     append_millis(out, r.wait_ms);
   }
-  key("total_ms");
+  out += R"(,"total_ms":)"sv;
   append_millis(out, r.total_ms);
-  key("bytes_in");
+  out += R"(,"bytes_in":)"sv;
   append_number(out, r.bytes_in);
-  key("bytes_out");
+  out += R"(,"bytes_out":)"sv;
   append_number(out, r.bytes_out);
   out += '}';
 }

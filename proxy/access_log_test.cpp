@@ -7,6 +7,7 @@
 #include <boost/json.hpp>
 #include <algorithm>
 #include <cstdio>
+#include <limits>
 #include <string>
 
 using namespace almagate;
@@ -64,6 +65,104 @@ TEST_CASE("access line: a call that never reached the upstream has no upstream_m
   CHECK(v.at("error_code").as_string() == "UNAUTHORIZED");
   CHECK_FALSE(v.contains("upstream_ms"));
   CHECK_FALSE(v.contains("wait_ms"));
+}
+
+namespace {
+// The escaping the log promises, one byte at a time: '"', '\\' and control characters escaped
+// (\n, \r, \t by name, the rest as \u00xx), every other byte (DEL, UTF-8) as it is.
+std::string escaped_one_by_one(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '"') out += "\\\"";
+    else if (c == '\\') out += "\\\\";
+    else if (c == '\n') out += "\\n";
+    else if (c == '\r') out += "\\r";
+    else if (c == '\t') out += "\\t";
+    else if (u < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", u);
+      out += buf;
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::string_view after_time(const std::string& line) {
+  // {"time":"2026-11-29T02:15:07.123Z"
+  REQUIRE(line.size() > 34u);
+  return std::string_view(line).substr(34);
+}
+}  // namespace
+
+TEST_CASE("access line: every byte value, at every offset, is escaped as JSON wants") {
+  std::string all;
+  for (int c = 0; c < 256; ++c) all += static_cast<char>(c);
+  access_record r;
+  r.path = all;
+  std::string line = format_access_line(r);
+  CHECK(line.find("\"path\":\"" + escaped_one_by_one(all) + "\"") != std::string::npos);
+  // One byte to escape in a run of plain text, at each offset of an eight-byte word and at
+  // the ends; and in text shorter than a word.
+  r.path = "/almaws/v1/bibs";
+  for (char special : {'"', '\\', '\n', '\x01', '\x1f', '\x7f', '\xc3', ' '}) {
+    for (std::size_t length : {1u, 3u, 7u, 8u, 9u, 16u, 17u, 40u}) {
+      for (std::size_t at = 0; at < length; ++at) {
+        std::string text(length, 'a');
+        text[at] = special;
+        r.client = text;
+        line = format_access_line(r);
+        CAPTURE(text);
+        CHECK(line.find("\"client\":\"" + escaped_one_by_one(text) + "\",\"environment\"") !=
+              std::string::npos);
+        if (special != '\xc3') CHECK(json::parse(line).at("client").as_string() == text);
+      }
+    }
+  }
+  r.client = "caf\xc3\xa9 \xe2\x82\xac \"q\" \\ \x7f";
+  line = format_access_line(r);
+  CHECK(line.find("\"client\":\"caf\xc3\xa9 \xe2\x82\xac \\\"q\\\" \\\\ \x7f\",") !=
+        std::string::npos);
+}
+
+TEST_CASE("access line: fields in a fixed order, optional ones only when set") {
+  access_record r;
+  r.request_id = "r1";
+  r.client = "c";
+  r.environment = "production";
+  r.area = "bibs";
+  r.access = "read";
+  r.method = "GET";
+  r.path = "/almaws/v1/bibs/1?view=full";
+  r.status = 200;
+  r.outcome = "forwarded";
+  r.upstream_ms = 0;
+  r.wait_ms = 1.0005;
+  r.total_ms = 2.25;
+  r.bytes_in = 18446744073709551615ULL;
+  r.bytes_out = 0;
+  CHECK(after_time(format_access_line(r)) ==
+        ",\"request_id\":\"r1\",\"client\":\"c\",\"environment\":\"production\",\"area\":\"bibs\","
+        "\"access\":\"read\",\"method\":\"GET\",\"path\":\"/almaws/v1/bibs/1?view=full\","
+        "\"status\":200,\"outcome\":\"forwarded\",\"upstream_ms\":0.000,\"wait_ms\":1.001,"
+        "\"total_ms\":2.250,\"bytes_in\":18446744073709551615,\"bytes_out\":0}");
+  access_record empty;
+  empty.error_code = "BAD";
+  empty.total_ms = -1;
+  CHECK(after_time(format_access_line(empty)) ==
+        ",\"request_id\":\"\",\"client\":\"\",\"environment\":\"\",\"area\":\"\",\"access\":\"\","
+        "\"method\":\"\",\"path\":\"\",\"status\":0,\"outcome\":\"\",\"error_code\":\"BAD\","
+        "\"total_ms\":0,\"bytes_in\":0,\"bytes_out\":0}");
+  empty.error_code = "";
+  empty.upstream_ms = std::numeric_limits<double>::quiet_NaN();
+  empty.wait_ms = 1e13;
+  empty.total_ms = 123456789.0;
+  CHECK(after_time(format_access_line(empty)) ==
+        ",\"request_id\":\"\",\"client\":\"\",\"environment\":\"\",\"area\":\"\",\"access\":\"\","
+        "\"method\":\"\",\"path\":\"\",\"status\":0,\"outcome\":\"\",\"wait_ms\":0,"
+        "\"total_ms\":123456789.000,\"bytes_in\":0,\"bytes_out\":0}");
 }
 
 TEST_CASE("access log: lines gathered on a loop reach the fd whole, in order, once the loop ran") {
