@@ -58,6 +58,9 @@ std::optional<std::int64_t> gateway::quota_of(const client& c) const {
   return c.daily_quota;
 }
 
-void gateway::swap_config(config_ptr next) { config_.store(next, std::memory_order_release); }
+void gateway::swap_config(config_ptr next) {
+  config_.store(next, std::memory_order_release);
+  config_version_.store(next_version(), std::memory_order_release);
+}
 
 }  // namespace almagate
