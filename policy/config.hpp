@@ -39,6 +39,7 @@ struct upstream_url {
   std::string host;
   std::uint16_t port = 443;
   std::string text;  // as written, without a trailing '/'
+  std::string host_field;  // the Host header: host, or host:port off the scheme's default port
 };
 
 enum class tier : std::uint8_t { core, standard, batch };

@@ -169,7 +169,25 @@ environments:
   REQUIRE(cfg->default_environment);
   CHECK(cfg->default_environment->name == "only");
   CHECK(cfg->default_environment->upstream.port == 8443);
+  CHECK(cfg->default_environment->upstream.host_field == "api-eu.hosted.exlibrisgroup.com:8443");
   CHECK(cfg->clients.empty());
+}
+
+TEST_CASE("the upstream's Host field: the port only off the scheme's default, IPv6 bracketed") {
+  temp_dir dir;
+  const auto cfg = load_config(dir.write("hosts.yaml", R"(listen: "127.0.0.1:8080"
+environments:
+  a: { upstream: "https://api-na.hosted.exlibrisgroup.com", default: true }
+  b: { upstream: "http://127.0.0.1:80/" }
+  c: { upstream: "http://[::1]:8080" }
+  d: { upstream: "https://[::1]" }
+)"),
+                               {.load_secrets = false});
+  auto host_of = [&](const std::string& name) { return cfg->environments.at(name).upstream.host_field; };
+  CHECK(host_of("a") == "api-na.hosted.exlibrisgroup.com");
+  CHECK(host_of("b") == "127.0.0.1");
+  CHECK(host_of("c") == "[::1]:8080");
+  CHECK(host_of("d") == "[::1]");
 }
 
 TEST_CASE("tier names") {

@@ -75,6 +75,9 @@ parsed<upstream_url> parse_upstream_url(std::string_view text) {
   }
   out.text = std::string(text);
   if (!out.text.empty() && out.text.back() == '/') out.text.pop_back();
+  // An IPv6 literal keeps its brackets in the Host header.
+  out.host_field = out.host.find(':') == std::string::npos ? out.host : '[' + out.host + ']';
+  if (out.port != (out.tls ? 443 : 80)) out.host_field += ':' + std::to_string(out.port);
   return {out, {}};
 }
 

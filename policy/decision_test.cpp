@@ -23,7 +23,8 @@ std::shared_ptr<config> make_config() {
   production.name = "production";
   production.is_default = true;
   production.upstream = {true, "api-na.hosted.exlibrisgroup.com", 443,
-                         "https://api-na.hosted.exlibrisgroup.com"};
+                         "https://api-na.hosted.exlibrisgroup.com",
+                         "api-na.hosted.exlibrisgroup.com"};
   auto& sandbox = cfg->environments["sandbox"];
   sandbox.name = "sandbox";
   sandbox.upstream = production.upstream;
