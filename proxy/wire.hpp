@@ -4,14 +4,26 @@
 // field) and, per call, spent more instructions walking that sequence than there are bytes to
 // send; the relay uses this for a header sent on its own or with a body already in memory.
 
+#include <array>
+#include <span>
 #include <string>
+#include <string_view>
 
 #include "proxy/io.hpp"
 
 namespace almagate {
 
+// A field the gateway adds to a message as it formats it, without putting it into the
+// message's field list first (one allocation per field there).
+struct extra_field {
+  std::string_view name;
+  std::string_view value;
+};
+
+// `m`'s header, then `extra` after its own fields.
 template <bool is_request, class Body, class Fields>
-std::string wire_header(const http::message<is_request, Body, Fields>& m) {
+std::string wire_header(const http::message<is_request, Body, Fields>& m,
+                        std::span<const extra_field> extra = {}) {
   std::string out;
   out.reserve(512);
   auto version = [&out](unsigned v) {
@@ -39,6 +51,12 @@ std::string wire_header(const http::message<is_request, Body, Fields>& m) {
     out += field.name_string();
     out += ": ";
     out += field.value();
+    out += "\r\n";
+  }
+  for (const auto& field : extra) {
+    out += field.name;
+    out += ": ";
+    out += field.value;
     out += "\r\n";
   }
   out += "\r\n";

@@ -50,3 +50,15 @@ TEST_CASE("wire_header writes a response header as Beast does, with the upstream
   unknown.version(11);
   CHECK(wire_header(unknown) == beast_header(unknown.base()));
 }
+
+TEST_CASE("wire_header writes the extra fields after the message's own, as if inserted") {
+  http::response<http::empty_body> res{http::status::ok, 11};
+  res.set(http::field::content_type, "application/xml");
+  const std::array<extra_field, 2> extra{{{"X-Request-Id", "0123456789abcdef"},
+                                          {"RateLimit", "\"daily\";r=5;t=60"}}};
+  auto expected = res;
+  expected.insert("X-Request-Id", "0123456789abcdef");
+  expected.insert("RateLimit", "\"daily\";r=5;t=60");
+  CHECK(wire_header(res, extra) == beast_header(expected.base()));
+  CHECK(wire_header(res, {}) == beast_header(res.base()));
+}
