@@ -40,49 +40,70 @@ bool budget_gate::fails_open(const config& cfg, const boost::system::error_code&
 budget_gate::budget_gate(gateway& shared, executor ex)
     : shared_(shared), ex_(ex), store_(shared.make_store(ex)) {}
 
-awaitable<budget_outcome> budget_gate::charge(const config& cfg, const forward_plan& plan) {
+budget_gate::charge_context budget_gate::context_for(const forward_plan& plan) {
+  charge_context ctx;
+  ctx.now = std::chrono::system_clock::now();
+  ctx.p = plan.env->counted_in;
+  if (!ctx.p) return ctx;
+  const pool& p = *ctx.p;
+  ctx.day = clocks_[p.name].day.at(p.reset_time, *shared_.zone_of(p), ctx.now);
+  ctx.request.where = key_for(p, ctx.day);
+  ctx.request.client = plan.who->id;
+  ctx.request.limits = {p.daily_limit, p.reserve_for(plan.who->tier_), shared_.quota_of(*plan.who)};
+  ctx.request.retry_after = ctx.day.until_reset;
+  ctx.lease_key = p.name + '|' + plan.who->id;
+  return ctx;
+}
+
+bool budget_gate::spend_from_lease(const config& cfg, charge_context& ctx, budget_outcome& out) {
+  auto ticket = take_from_lease(ctx.lease_key, ctx.request, ctx.day);
+  if (!ticket) return false;
+  renew_early(ctx.lease_key, ctx.request);
+  check_alerts(cfg, *ctx.p, *ticket);
+  out.ticket = std::move(ticket);
+  return true;
+}
+
+std::optional<budget_outcome> budget_gate::charge_now(const config& cfg, const forward_plan& plan) {
+  charge_context ctx = context_for(plan);
+  return charge_now(cfg, plan, ctx);
+}
+
+std::optional<budget_outcome> budget_gate::charge_now(const config& cfg, const forward_plan& plan,
+                                                      charge_context& ctx) {
   budget_outcome out;
-  auto now = std::chrono::system_clock::now();
-  const pool* p = plan.env->counted_in;
-  if (!p) {
+  if (!ctx.p) {
     out.ticket = budget_ticket{};
-    out.ticket->usage_day = utc_day_label(now);
+    out.ticket->usage_day = utc_day_label(ctx.now);
     out.ticket->client = plan.who->id;
-    co_return out;
+    return out;
   }
-  const date::time_zone* zone = shared_.zone_of(*p);
-  pool_day day = clocks_[p->name].day.at(p->reset_time, *zone, now);
-
-  charge_request request;
-  request.where = key_for(*p, day);
-  request.client = plan.who->id;
-  request.limits = {p->daily_limit, p->reserve_for(plan.who->tier_), shared_.quota_of(*plan.who)};
-  request.retry_after = day.until_reset;
-
   // A call of a leased block costs no store round trip.
-  std::string lease_key = p->name + '|' + plan.who->id;
-  auto spend_from_lease = [&]() -> bool {
-    auto ticket = take_from_lease(lease_key, request, day);
-    if (!ticket) return false;
-    renew_early(lease_key, request);
-    check_alerts(cfg, *p, *ticket);
-    out.ticket = std::move(ticket);
-    return true;
-  };
-  if (spend_from_lease()) co_return out;
-  if (auto memo = refused_.find(lease_key); memo != refused_.end()) {
+  if (spend_from_lease(cfg, ctx, out)) return out;
+  if (auto memo = refused_.find(ctx.lease_key); memo != refused_.end()) {
     const refusal_memo& m = memo->second;
-    if (m.day == day.label && m.limits == request.limits &&
+    if (m.day == ctx.day.label && m.limits == ctx.request.limits &&
         std::chrono::steady_clock::now() < m.until)
-      co_return refusal_of(m.result, m.counts, m.limits, day);
+      return refusal_of(m.result, m.counts, m.limits, ctx.day);
     refused_.erase(memo);
   }
+  return std::nullopt;
+}
+
+awaitable<budget_outcome> budget_gate::charge(const config& cfg, const forward_plan& plan) {
+  charge_context ctx = context_for(plan);
+  if (auto decided = charge_now(cfg, plan, ctx)) co_return std::move(*decided);
+  budget_outcome out;
+  const pool* p = ctx.p;
+  const pool_day& day = ctx.day;
+  charge_request& request = ctx.request;
+  const std::string& lease_key = ctx.lease_key;
   // A block is on its way for this lease: wait for it (at most a second) rather than go to
   // the store alone; a burst of calls finding the lease empty must not each take a block.
   if (auto it = leases_.find(lease_key); it != leases_.end() && it->second.arriving) {
     auto arriving = it->second.arriving;
     co_await arriving->async_wait(use_tuple);
-    if (spend_from_lease()) co_return out;
+    if (spend_from_lease(cfg, ctx, out)) co_return out;
   }
   auto open_lease = leases_.find(lease_key);
   bool block_in_flight = open_lease != leases_.end() && open_lease->second.arriving;

@@ -55,6 +55,15 @@ class budget_gate {
   budget_gate(gateway& shared, executor ex);
 
   awaitable<budget_outcome> charge(const config& cfg, const forward_plan& plan);
+  // What charge() decides without the store, with no coroutine frame: a pool-less
+  // environment, a call from this loop's lease, a refusal the store gave within the last
+  // second. nullopt: co_await charge().
+  std::optional<budget_outcome> charge_now(const config& cfg, const forward_plan& plan);
+
+  // Whether pace() may make the call wait or refuse it (its pool has a per-second cap).
+  static bool paces(const forward_plan& plan) {
+    return plan.env->counted_in && plan.env->counted_in->per_second > 0;
+  }
 
   // Takes the call's slot in its pool's schedule, or refuses it (429 PER_SECOND_THRESHOLD)
   // when the slot is more than max_wait (less `waited` already) away. Unpaced pools go at once.
@@ -85,6 +94,19 @@ class budget_gate {
   void return_leases();
 
  private:
+  // What charging one call needs, worked out once per call.
+  struct charge_context {
+    std::chrono::system_clock::time_point now;
+    const pool* p = nullptr;  // nullptr: the environment counts in no pool
+    pool_day day;
+    charge_request request;
+    std::string lease_key;  // "pool|client"
+  };
+  charge_context context_for(const forward_plan& plan);
+  std::optional<budget_outcome> charge_now(const config& cfg, const forward_plan& plan,
+                                           charge_context& ctx);
+  bool spend_from_lease(const config& cfg, charge_context& ctx, budget_outcome& out);
+
   struct lease {
     pool_day_key where;
     budget_limits limits;   // as when it was granted

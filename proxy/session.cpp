@@ -3,6 +3,7 @@
 #include <sys/socket.h>
 
 #include <array>
+#include <charconv>
 #include <chrono>
 #include <optional>
 
@@ -55,6 +56,35 @@ enum class exchange_end {
   upstream_timeout,  // nothing sent to the script yet: answer 504
   client_failed,     // the script went away or broke the body: close
   body_too_large,    // the request body passed max_body_bytes: answer 413
+};
+
+// What the gateway adds to each answer: the call's X-Request-Id, Retry-After on a refusal, and
+// the client's allowance (replacing Alma's X-Exl-Api-Remaining). Written after the message's
+// own fields as it is formatted (wire.hpp), or set into them for Beast's serializer.
+class added_fields {
+ public:
+  added_fields(std::string_view request_id, const std::optional<rate_limit_fields>& rate,
+               std::string_view retry_after = {}) {
+    fields_[n_++] = {"X-Request-Id", request_id};
+    if (!retry_after.empty()) fields_[n_++] = {"Retry-After", retry_after};
+    if (rate) {
+      fields_[n_++] = {"RateLimit-Policy", rate->policy};
+      fields_[n_++] = {"RateLimit", rate->limit};
+      fields_[n_++] = {"X-Exl-Api-Remaining", rate->exl_remaining};
+    }
+  }
+  // Takes the upstream's own fields of these names out: only the gateway's go to the script.
+  void erase_from(http::fields& f) const {
+    for (const auto& field : fields()) f.erase(field.name);
+  }
+  void set_into(http::fields& f) const {
+    for (const auto& field : fields()) f.set(field.name, field.value);
+  }
+  std::span<const extra_field> fields() const { return {fields_.data(), n_}; }
+
+ private:
+  std::array<extra_field, 5> fields_{};
+  std::size_t n_ = 0;
 };
 
 template <class Stream>
@@ -199,22 +229,29 @@ class session {
     strip_hop_by_hop(req);
     strip_client_credentials(req);
     req.erase(http::field::expect);
-    req.set(http::field::authorization, "apikey " + plan.key->secret);
+    {
+      thread_local std::string authorization;
+      authorization.assign("apikey ").append(plan.key->secret);
+      req.set(http::field::authorization, authorization);
+    }
     const auto& up = plan.env->upstream;
-    bool default_port = up.port == (up.tls ? 443 : 80);
-    req.set(http::field::host, default_port ? up.host : up.host + ":" + std::to_string(up.port));
+    req.set(http::field::host, up.host_field);
     req.version(11);
     req.keep_alive(true);
     bool bodyless = parser.is_done();
 
-    auto charged = co_await owner_.budget().charge(*c.cfg, plan);
+    // (No co_await inside ?: : GCC 12 mishandles the temporaries.)
+    auto charged_now = owner_.budget().charge_now(*c.cfg, plan);
+    if (!charged_now) charged_now = co_await owner_.budget().charge(*c.cfg, plan);
+    budget_outcome& charged = *charged_now;
     c.rate_headers = std::move(charged.headers);
     if (!charged.ticket) {
       shared_.metrics.calls_total(plan.who->id, plan.env->name, plan.area_, charged.refused_as).inc();
       co_return co_await refuse_and_continue(c, parser, std::move(charged.refused));
     }
     const budget_ticket& ticket = *charged.ticket;
-    if (auto ended = co_await wait_turn(c, parser, plan, ticket, true)) co_return *ended;
+    if (budget_gate::paces(plan))
+      if (auto ended = co_await wait_turn(c, parser, plan, ticket, true)) co_return *ended;
 
     if (expects_continue && !bodyless) {
       // The script waits for this before it sends the body; it has passed every check.
@@ -224,12 +261,13 @@ class session {
       if (wec) co_return false;
     }
 
-    std::string public_base = (tls_ ? "https://" : "http://") +
-                              (is_plausible_host(host_header) ? host_header : listen_host());
     int stale_retries = 0;
     for (;;) {
-      auto connected = co_await owner_.pool().acquire(up, limit.upstream_connect_timeout,
-                                                      bodyless && stale_retries == 0);
+      bool may_skip_check = bodyless && stale_retries == 0;
+      connect_result connected{owner_.pool().try_idle(up, may_skip_check), {}, {}};
+      if (!connected.connection)
+        connected = co_await owner_.pool().acquire(up, limit.upstream_connect_timeout,
+                                                   may_skip_check);
       if (!connected.connection) {
         owner_.budget().refund(ticket);
         bool timeout = connected.failure == connect_failure::timeout;
@@ -242,7 +280,7 @@ class session {
       auto connection = std::move(connected.connection);
       auto attempt_call = std::visit(
           [&](auto& upstream) {
-            return exchange(c, parser, *connection, upstream, plan, ticket, public_base, bodyless);
+            return exchange(c, parser, *connection, upstream, plan, ticket, host_header, bodyless);
           },
           connection->stream);
       exchange_end end = co_await std::move(attempt_call);
@@ -341,7 +379,7 @@ class session {
   awaitable<exchange_end> exchange(call& c, http::request_parser<http::buffer_body>& parser,
                                    upstream_connection& connection, Upstream& upstream,
                                    const forward_plan& plan, const budget_ticket& ticket,
-                                   const std::string& public_base, bool bodyless) {
+                                   std::string_view host_header, bool bodyless) {
     const limits& limit = c.cfg->limit;
     reusable_ = false;
     auto sent_at = clock::now();
@@ -380,21 +418,24 @@ class session {
     strip_hop_by_hop(res);
     if (res.result_int() / 100 == 3) {
       if (auto location = res.find(http::field::location); location != res.end()) {
+        // The gateway's own base, as the script reached it.
+        std::string public_base = (tls_ ? "https://" : "http://") +
+                                  (is_plausible_host(host_header) ? std::string(host_header)
+                                                                  : listen_host());
         if (auto rewritten = rewrite_location(location->value(), plan.env->upstream, public_base,
                                               plan.target.environment))
           res.set(http::field::location, *rewritten);
       }
     }
-    res.set("X-Request-Id", c.id);
-    if (ticket.headers) {
-      owner_.budget().observe_upstream(ticket, res["X-Exl-Api-Remaining"], false);
-      set_rate_headers(res, *ticket.headers);
-    }
+    if (ticket.headers) owner_.budget().observe_upstream(ticket, res["X-Exl-Api-Remaining"], false);
+    const added_fields added(c.id, ticket.headers);
+    added.erase_from(res);
     c.record.status = res.result_int();
     c.record.outcome = "forwarded";
     if (res.result() == http::status::too_many_requests) {
       // Alma's own refusal: small, and its errorCode decides what the budget does.
       bool may_retry = bodyless && plan.env->counted_in && plan.env->counted_in->per_second > 0;
+      added.set_into(res);
       co_return co_await relay_upstream_refusal(c, upstream, connection, response, ticket,
                                                 upstream_keep_alive, may_retry);
     }
@@ -411,8 +452,8 @@ class session {
     if (auto length = response.content_length();
         length && !response.is_done() && !res.chunked() && *length <= connection.buffer.size()) {
       const auto body_size = static_cast<std::size_t>(*length);
-      auto wec = co_await write_whole(
-          res, net::buffer(connection.buffer.data().data(), body_size), limit.client_body_timeout);
+      auto wec = co_await write_whole(res, net::buffer(connection.buffer.data().data(), body_size),
+                                      limit.client_body_timeout, added.fields());
       connection.buffer.consume(body_size);
       reusable_ = upstream_keep_alive;
       if (wec) {
@@ -424,6 +465,7 @@ class session {
       co_return exchange_end::done;
     }
 
+    added.set_into(res);
     auto relayed = co_await relay_message(upstream, connection.buffer, response, stream_,
                                           limit.upstream_response_timeout,
                                           limit.client_body_timeout);
@@ -483,9 +525,13 @@ class session {
   awaitable<void> send_refusal(call& c, refusal r) {
     http::response<http::string_body> res{static_cast<http::status>(r.status), c.version};
     res.set(http::field::content_type, content_type_of(c.format));
-    res.set("X-Request-Id", c.id);
-    if (r.retry_after_seconds) res.set(http::field::retry_after, std::to_string(r.retry_after_seconds));
-    if (c.rate_headers) set_rate_headers(res, *c.rate_headers);
+    char retry_after[24];
+    std::string_view retry_after_text;
+    if (r.retry_after_seconds) {
+      auto end = std::to_chars(retry_after, retry_after + sizeof retry_after, r.retry_after_seconds).ptr;
+      retry_after_text = {retry_after, static_cast<std::size_t>(end - retry_after)};
+    }
+    const added_fields added(c.id, c.rate_headers, retry_after_text);
     res.body() = alma_error_body(c.format, r.code, r.message, c.id);
     res.keep_alive(c.keep_alive);
     res.prepare_payload();
@@ -495,25 +541,21 @@ class session {
     if (c.record.outcome.empty()) c.record.outcome = "refused";
     c.record.bytes_out = c.head ? 0 : res.body().size();
     log_call(c);
-    if (co_await write_whole(res, net::buffer(res.body()), c.cfg->limit.client_body_timeout))
+    if (co_await write_whole(res, net::buffer(res.body()), c.cfg->limit.client_body_timeout,
+                             added.fields()))
       c.keep_alive = false;
   }
 
   // `message`'s header (formatted by hand, see wire.hpp) and `body` in one gather write.
   template <class Message>
   awaitable<error_code> write_whole(const Message& message, net::const_buffer body,
-                                    std::chrono::milliseconds timeout) {
-    const std::string head = wire_header(message);
+                                    std::chrono::milliseconds timeout,
+                                    std::span<const extra_field> extra = {}) {
+    const std::string head = wire_header(message, extra);
     const std::array<net::const_buffer, 2> out{net::buffer(head), body};
     lowest().expires_after(timeout);
     auto [ec, n] = co_await net::async_write(stream_, out, use_tuple);
     co_return ec;
-  }
-
-  static void set_rate_headers(http::fields& fields, const rate_limit_fields& rate) {
-    fields.set("RateLimit-Policy", rate.policy);
-    fields.set("RateLimit", rate.limit);
-    fields.set("X-Exl-Api-Remaining", rate.exl_remaining);
   }
 
   // Reads Alma's 429 whole (it is small), tells the budget when the day is spent, and passes

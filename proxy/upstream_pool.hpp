@@ -52,6 +52,12 @@ class upstream_pool {
                                     std::chrono::milliseconds connect_timeout,
                                     bool may_skip_check = false);
 
+  // The idle-connection part of acquire() alone, with no coroutine frame: nullptr when
+  // acquire() has to connect.
+  upstream_connection_ptr try_idle(const upstream_url& upstream, bool may_skip_check = false) {
+    return take_idle(upstream.text, max_idle_, may_skip_check);
+  }
+
   // Gives a connection back for reuse once its last response was read whole.
   void release(upstream_connection_ptr connection, const limits& limit);
 
