@@ -82,8 +82,9 @@ class budget_gate {
                         bool daily_threshold);
 
   // Counts a forwarded call in the usage lines and the pool's hourly counts. Calls are summed
-  // here and written once the event loop has run what was ready (one HINCRBY per distinct
-  // line and flush): at rest at once, under load one write for many calls.
+  // here and written once the event loop has run what was ready, at most every
+  // usage_flush_interval (one HINCRBY per distinct line and flush): after a quiet spell at
+  // once, under load one write for many calls.
   void record_usage(const budget_ticket& ticket, const forward_plan& plan, unsigned status);
   // Writes the summed usage now (shutdown; return_leases calls it).
   void flush_usage();
@@ -156,6 +157,8 @@ class budget_gate {
     bool operator<(const usage_line& o) const { return tie() < o.tie(); }
   };
   void schedule_usage_flush();
+  void run_usage_flush();
+  static constexpr auto usage_flush_interval = std::chrono::milliseconds(100);
   budget_outcome refusal_of(outcome result, const budget_state& counts,
                             const budget_limits& limits, const pool_day& day) const;
 
@@ -168,6 +171,8 @@ class budget_gate {
   };
   std::unordered_map<std::string, pool_clock> clocks_;
   bool usage_flush_scheduled_ = false;
+  std::chrono::steady_clock::time_point last_usage_flush_{};
+  steady_timer usage_timer_;
   std::unique_ptr<budget_store> store_;
   std::unordered_set<std::string> alerts_asked_;  // "pool|day|threshold"
   std::unordered_map<std::string, std::chrono::steady_clock::time_point> last_reconcile_;
