@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 
+#include "proxy/direct_io.hpp"
 #include "proxy/io.hpp"
 #include "proxy/wire.hpp"
 
@@ -66,9 +67,8 @@ awaitable<relay_result> relay_message(Input& input, beast::flat_buffer& input_bu
   if (parser.is_done() && !parser.get().chunked()) {
     // No body: the header alone, formatted by hand (see wire.hpp).
     const std::string head = wire_header(parser.get());
-    beast::get_lowest_layer(output).expires_after(write_timeout);
-    auto [wec, wn] = co_await net::async_write(output, net::buffer(head), use_tuple);
-    if (wec) result.write_ec = wec;
+    if (auto wec = co_await write_all(output, net::const_buffer(net::buffer(head)), write_timeout))
+      result.write_ec = wec;
     else result.header_sent = true;
     co_return result;
   }

@@ -11,6 +11,7 @@
 #include "policy/location.hpp"
 #include "policy/rate_limit_headers.hpp"
 #include "proxy/access_log.hpp"
+#include "proxy/direct_io.hpp"
 #include "proxy/headers.hpp"
 #include "proxy/relay.hpp"
 #include "proxy/wire.hpp"
@@ -154,8 +155,14 @@ class session {
     parser.header_limit(static_cast<std::uint32_t>(limit.max_header_bytes));
     parser.body_limit(limit.max_body_bytes);
 
-    lowest().expires_after(limit.client_header_timeout);
-    auto [ec, n] = co_await http::async_read_header(stream_, buffer_, parser, use_tuple);
+    error_code ec;
+    bool header_read = false;
+    if constexpr (is_plain_stream<Stream>) header_read = parse_header_now(parser, ec);
+    if (!header_read && !ec) {
+      lowest().expires_after(limit.client_header_timeout);
+      auto [rec, n] = co_await http::async_read_header(stream_, buffer_, parser, use_tuple);
+      ec = rec;
+    }
     call c;
     c.cfg = std::move(cfg);
     if (ec) {
@@ -216,6 +223,24 @@ class session {
     }
 
     co_return co_await forward(c, parser, *d.forward);
+  }
+
+  // The rest of a call's header, read if it is there already (it usually came with the
+  // first byte) and parsed without an asynchronous read. True: the header is whole. False
+  // with `ec`: it is not valid HTTP. False alone: the asynchronous read goes on from here.
+  bool parse_header_now(http::request_parser<http::buffer_body>& parser, error_code& ec) {
+    error_code ignored;  // a closed or failing connection shows again on the asynchronous read
+    buffer_.commit(receive_now(stream_, buffer_.prepare(beast::read_size(buffer_, 65536)), ignored));
+    while (buffer_.size() > 0 && !parser.is_header_done()) {
+      const std::size_t used = parser.put(buffer_.data(), ec);
+      buffer_.consume(used);
+      if (ec == http::error::need_more) {
+        ec = {};
+        return false;
+      }
+      if (ec || used == 0) return false;
+    }
+    return parser.is_header_done();
   }
 
   awaitable<bool> forward(call& c, http::request_parser<http::buffer_body>& parser,
@@ -364,13 +389,18 @@ class session {
     steady_timer timer(co_await net::this_coro::executor);
     timer.expires_after(wait);
     auto& socket = lowest().socket();
-    auto first = co_await (timer.async_wait(use_tuple) ||
-                           socket.async_wait(tcp::socket::wait_read, use_tuple));
-    if (first.index() == 0) co_return true;
-    char byte;
-    ssize_t n = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
-    if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) co_return false;
-    // The first wait was cancelled when the socket won; the expiry stands.
+    for (;;) {
+      auto first = co_await (timer.async_wait(use_tuple) ||
+                             socket.async_wait(tcp::socket::wait_read, use_tuple));
+      if (first.index() == 0) co_return true;
+      char byte;
+      ssize_t n = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+      if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) co_return false;
+      // The timer's wait was cancelled when the socket won; its expiry stands.
+      if (n > 0) break;
+      // Nothing to read after all: a readiness left over from bytes already read (the header
+      // is read past the reactor, see parse_header_now). Wait again.
+    }
     co_await timer.async_wait(use_tuple);
     co_return true;
   }
@@ -553,9 +583,7 @@ class session {
                                     std::span<const extra_field> extra = {}) {
     const std::string head = wire_header(message, extra);
     const std::array<net::const_buffer, 2> out{net::buffer(head), body};
-    lowest().expires_after(timeout);
-    auto [ec, n] = co_await net::async_write(stream_, out, use_tuple);
-    co_return ec;
+    co_return co_await write_all(stream_, out, timeout);
   }
 
   // Reads Alma's 429 whole (it is small), tells the budget when the day is spent, and passes

@@ -2,9 +2,13 @@
 
 #include <doctest/doctest.h>
 
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
 #include <boost/json.hpp>
 
 #include <cctype>
+#include <thread>
 
 #include "tests/e2e/fixture.hpp"
 
@@ -202,4 +206,65 @@ TEST_CASE("keep-alive: many calls over one connection to the script") {
   }
   CHECK(keep.connections_opened() == 1);
   CHECK(f.sim.requests().size() == 20);
+}
+
+namespace {
+// Sends `pieces` over one plain connection (a pause between them, so that each arrives on its
+// own) and reads `responses` whole responses back; their statuses and the X-Request-Ids.
+struct raw_answers {
+  std::vector<unsigned> statuses;
+  std::vector<std::string> request_ids;
+};
+raw_answers send_in_pieces(std::uint16_t port, const std::vector<std::string>& pieces,
+                           std::size_t responses) {
+  namespace net = boost::asio;
+  namespace http = boost::beast::http;
+  net::io_context io;
+  net::ip::tcp::socket socket(io);
+  socket.connect({net::ip::make_address("127.0.0.1"), port});
+  for (std::size_t i = 0; i < pieces.size(); ++i) {
+    if (i > 0) std::this_thread::sleep_for(std::chrono::milliseconds(100));  // input shaping
+    net::write(socket, net::buffer(pieces[i]));
+  }
+  raw_answers out;
+  boost::beast::flat_buffer buffer;
+  for (std::size_t i = 0; i < responses; ++i) {
+    http::response<http::string_body> res;
+    boost::system::error_code ec;
+    http::read(socket, buffer, res, ec);
+    if (ec) break;
+    out.statuses.push_back(res.result_int());
+    out.request_ids.emplace_back(res["X-Request-Id"]);
+  }
+  return out;
+}
+}  // namespace
+
+TEST_CASE("a header arriving in pieces is read whole; pipelined calls are answered in order") {
+  gateway_fixture f;
+  const std::string auth = "Authorization: apikey " + caiasoft_token + "\r\n";
+  // The header split mid-field and again before its blank line.
+  auto split = send_in_pieces(f.gateway.port(),
+                              {"GET /almaws/v1/bibs/11 HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthor",
+                               auth.substr(6), "\r\n"},
+                              1);
+  REQUIRE(split.statuses.size() == 1);
+  CHECK(split.statuses[0] == 200);
+  auto seen = only_request(f.sim);
+  CHECK(seen.at("target").as_string() == "/almaws/v1/bibs/11");
+  CHECK(header_of(seen, "Authorization") == "apikey " + caiasoft_key);
+  f.sim.clear();
+
+  // Three calls in one write, the last refused (an area not granted): three answers, in order.
+  std::string three;
+  for (const char* target : {"/almaws/v1/bibs/21", "/almaws/v1/bibs/22", "/almaws/v1/acq/vendors"})
+    three += std::string("GET ") + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" + auth + "\r\n";
+  auto pipelined = send_in_pieces(f.gateway.port(), {three}, 3);
+  CHECK(pipelined.statuses == std::vector<unsigned>{200, 200, 403});
+  REQUIRE(pipelined.request_ids.size() == 3);
+  CHECK(pipelined.request_ids[0] != pipelined.request_ids[1]);
+  auto requests = f.sim.requests();
+  REQUIRE(requests.size() == 2);
+  CHECK(requests[0].at("target").as_string() == "/almaws/v1/bibs/21");
+  CHECK(requests[1].at("target").as_string() == "/almaws/v1/bibs/22");
 }

@@ -1,0 +1,82 @@
+#pragma once
+// Plain TCP only: what the kernel takes or already holds, at once, without an asynchronous
+// operation. An Asio operation costs an operation object, a deadline timer armed and cancelled
+// (Beast's stream), a trip through the scheduler and a coroutine resumption; a small response
+// on a healthy connection is taken whole by the kernel, and a call's header is there with its
+// first byte. What cannot be done at once is left to the asynchronous path, with its deadline.
+
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include <array>
+#include <cerrno>
+
+#include "proxy/io.hpp"
+
+namespace almagate {
+
+// Whether `Stream` is a plain TCP stream (TLS streams keep the asynchronous path: a record
+// half written cannot be resumed by anything but the TLS engine).
+template <class Stream>
+inline constexpr bool is_plain_stream = std::is_same_v<Stream, plain_stream>;
+
+// Sends what the kernel takes now of `buffers` (at most 8 pieces); returns the bytes sent.
+// `ec` is set on a failure, not when the kernel took less (or nothing: would_block).
+template <class ConstBuffers>
+std::size_t send_now(plain_stream& stream, const ConstBuffers& buffers, error_code& ec) {
+  std::array<iovec, 8> pieces{};
+  std::size_t count = 0;
+  for (auto it = net::buffer_sequence_begin(buffers); it != net::buffer_sequence_end(buffers);
+       ++it) {
+    net::const_buffer b = *it;
+    if (b.size() == 0) continue;
+    if (count == pieces.size()) break;
+    pieces[count++] = {const_cast<void*>(b.data()), b.size()};
+  }
+  msghdr message{};
+  message.msg_iov = pieces.data();
+  message.msg_iovlen = count;
+  ssize_t n;
+  do {
+    n = ::sendmsg(stream.socket().native_handle(), &message, MSG_DONTWAIT | MSG_NOSIGNAL);
+  } while (n < 0 && errno == EINTR);
+  if (n >= 0) return static_cast<std::size_t>(n);
+  if (errno == EAGAIN || errno == EWOULDBLOCK) ec = net::error::would_block;
+  else ec = error_code(errno, boost::system::system_category());
+  return 0;
+}
+
+// Reads what the kernel holds now, up to `into.size()` bytes. 0 with `ec` would_block: nothing
+// yet; 0 with net::error::eof: the peer closed.
+inline std::size_t receive_now(plain_stream& stream, net::mutable_buffer into, error_code& ec) {
+  ssize_t n;
+  do {
+    n = ::recv(stream.socket().native_handle(), into.data(), into.size(), MSG_DONTWAIT);
+  } while (n < 0 && errno == EINTR);
+  if (n > 0) return static_cast<std::size_t>(n);
+  if (n == 0) ec = net::error::eof;
+  else if (errno == EAGAIN || errno == EWOULDBLOCK) ec = net::error::would_block;
+  else ec = error_code(errno, boost::system::system_category());
+  return 0;
+}
+
+// Writes all of `buffers`: what the kernel takes at once (plain TCP), the rest with an
+// asynchronous write under `timeout`.
+template <class Stream, class ConstBuffers>
+awaitable<error_code> write_all(Stream& stream, const ConstBuffers& buffers,
+                                std::chrono::milliseconds timeout) {
+  std::size_t sent = 0;
+  if constexpr (is_plain_stream<Stream>) {
+    error_code ec;
+    sent = send_now(stream, buffers, ec);
+    if (ec && ec != net::error::would_block) co_return ec;
+    if (sent == net::buffer_size(buffers)) co_return error_code{};
+  }
+  beast::buffers_suffix<ConstBuffers> rest(buffers);
+  rest.consume(sent);
+  beast::get_lowest_layer(stream).expires_after(timeout);
+  auto [ec, n] = co_await net::async_write(stream, rest, use_tuple);
+  co_return ec;
+}
+
+}  // namespace almagate
