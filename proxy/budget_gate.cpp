@@ -238,18 +238,22 @@ awaitable<pace_outcome> budget_gate::pace(const config& cfg, const forward_plan&
 }
 
 // Leases: far from every limit, an event loop charges a block of calls in one store call and
-// spends it locally. Blocks shrink as a limit nears: remaining / 64, at most 64, so within
-// 4,096 calls of a limit every call is charged on its own and the counts stay exact; what a
-// block holds is already counted in the store, so no limit is ever passed. Unused calls go
-// back to the store after two idle seconds, when the quota or the day changes, and on
-// shutdown; an instance that dies loses at most its open blocks (counted, never spent).
-constexpr std::int64_t max_lease = 64;
+// spends it locally. Blocks shrink as a limit nears: remaining / 64, so within 4,096 calls of a
+// limit a block is under 64 calls and within 128 every call is charged on its own, and the
+// counts stay exact; what a block holds is already counted in the store, so no limit is ever
+// passed. At most 512: an event loop runs a burst of ready calls before it reads the store's
+// reply, so a block must outlast a burst (64 scripts' calls at once emptied blocks of 64 and
+// most calls waited for the next). Unused calls go back to the store after two idle seconds,
+// when the quota or the day changes, and on shutdown; an instance that dies loses at most its
+// open blocks (counted, never spent).
+constexpr std::int64_t lease_divisor = 64;
+constexpr std::int64_t max_lease = 512;
 
 std::int64_t budget_gate::lease_block(const std::string& key, const budget_limits& limits) const {
   auto it = leases_.find(key);
   if (it == leases_.end()) return 1;  // first call: its reply tells how far the limits are
   std::int64_t remaining = remaining_for_client(it->second.counts, limits);
-  return std::clamp<std::int64_t>(remaining / max_lease, 1, max_lease);
+  return std::clamp<std::int64_t>(remaining / lease_divisor, 1, max_lease);
 }
 
 budget_gate::lease& budget_gate::add_to_lease(const std::string& key,
@@ -281,7 +285,7 @@ budget_gate::lease& budget_gate::add_to_lease(const std::string& key,
   return l;
 }
 
-// Far from the limits, a block is renewed in the background once three quarters of it are
+// Far from the limits, a block is renewed in the background once half of it is
 // spent, so that calls under steady load rarely wait for the store. Only one renewal per
 // lease at a time; blocks under 8 calls (near a limit) are never taken ahead of need.
 void budget_gate::renew_early(const std::string& key, const charge_request& request) {
@@ -289,7 +293,7 @@ void budget_gate::renew_early(const std::string& key, const charge_request& requ
   if (it == leases_.end()) return;
   lease& l = it->second;
   const std::int64_t block = lease_block(key, request.limits);
-  if (l.arriving || block < 8 || l.left > block / 4) return;
+  if (l.arriving || block < 8 || l.left > block / 2) return;
   charge_request renewal = request;
   renewal.min_calls = 1;
   renewal.max_calls = block;
