@@ -56,7 +56,9 @@ charge_reply budget_share::charge_locally(const charge_request& r) {
   auto& local_client = e.local_client[r.client];
   const budget_state local{e.local_used, local_client,
                            e.known.pool_marked_spent || e.spent_locally};
-  const auto d = decide(local, share, r.min_calls, r.max_calls);
+  // Only what the call needs: a block asked for a lease would be counted here and pushed to
+  // Redis later, but calls counted locally are spent one by one, never from a lease.
+  const auto d = decide(local, share, r.min_calls, r.min_calls);
 
   charge_reply reply;
   reply.result = d.result;

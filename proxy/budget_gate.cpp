@@ -303,7 +303,10 @@ void budget_gate::renew_early(const std::string& key, const charge_request& requ
          std::shared_ptr<steady_timer> arriving) -> awaitable<void> {
         auto reply = co_await self.store_->charge(renewal);
         bool charged = reply && reply->result == outcome::charged && !reply->counted_locally;
-        if (!self.leases_.contains(key)) {
+        if (reply && reply->result == outcome::charged && reply->counted_locally) {
+          // Counted locally (store_failure: share) is never leased: the call goes back.
+          self.give_back_calls(renewal.where, renewal.client, reply->granted);
+        } else if (!self.leases_.contains(key)) {
           // The pool was found spent meanwhile (its leases dropped): nothing to add to.
           if (charged) self.give_back_calls(renewal.where, renewal.client, reply->granted);
         } else if (charged) {
