@@ -60,23 +60,45 @@ inline std::size_t receive_now(plain_stream& stream, net::mutable_buffer into, e
   return 0;
 }
 
-// Writes all of `buffers`: what the kernel takes at once (plain TCP), the rest with an
-// asynchronous write under `timeout`.
+// Sends what the kernel takes of `buffers` now (plain TCP; TLS sends nothing here). True: all
+// of it went, or the connection failed (`ec`). False: `sent` bytes went; write_rest sends the
+// others. Callers use the two directly rather than through write_all where a call's
+// coroutine frame counts.
 template <class Stream, class ConstBuffers>
-awaitable<error_code> write_all(Stream& stream, const ConstBuffers& buffers,
-                                std::chrono::milliseconds timeout) {
-  std::size_t sent = 0;
+bool write_now(Stream& stream, const ConstBuffers& buffers, std::size_t& sent, error_code& ec) {
+  sent = 0;
   if constexpr (is_plain_stream<Stream>) {
-    error_code ec;
     sent = send_now(stream, buffers, ec);
-    if (ec && ec != net::error::would_block) co_return ec;
-    if (sent == net::buffer_size(buffers)) co_return error_code{};
+    if (ec == net::error::would_block) ec = {};
+    return ec || sent == net::buffer_size(buffers);
+  } else {
+    (void)stream;
+    (void)buffers;
+    (void)ec;
+    return false;
   }
+}
+
+// The rest of `buffers` after `sent` bytes, written asynchronously under `timeout`.
+template <class Stream, class ConstBuffers>
+awaitable<error_code> write_rest(Stream& stream, const ConstBuffers& buffers, std::size_t sent,
+                                 std::chrono::milliseconds timeout) {
   beast::buffers_suffix<ConstBuffers> rest(buffers);
   rest.consume(sent);
   beast::get_lowest_layer(stream).expires_after(timeout);
   auto [ec, n] = co_await net::async_write(stream, rest, use_tuple);
   co_return ec;
+}
+
+// Writes all of `buffers`: what the kernel takes at once (plain TCP), the rest asynchronously
+// under `timeout`.
+template <class Stream, class ConstBuffers>
+awaitable<error_code> write_all(Stream& stream, const ConstBuffers& buffers,
+                                std::chrono::milliseconds timeout) {
+  std::size_t sent = 0;
+  error_code ec;
+  if (write_now(stream, buffers, sent, ec)) co_return ec;
+  co_return co_await write_rest(stream, buffers, sent, timeout);
 }
 
 }  // namespace almagate

@@ -413,8 +413,18 @@ class session {
     const limits& limit = c.cfg->limit;
     reusable_ = false;
     auto sent_at = clock::now();
-    auto sent = co_await relay_message(stream_, buffer_, parser, upstream,
-                                       limit.client_body_timeout, limit.client_body_timeout);
+    relay_result sent;
+    if (bodyless && !parser.get().chunked()) {
+      // The usual call: a header alone, in one write the kernel takes at once.
+      const std::string head = wire_header(parser.get());
+      std::size_t written = 0;
+      if (!write_now(upstream, net::buffer(head), written, sent.write_ec))
+        sent.write_ec = co_await write_rest(upstream, net::buffer(head), written,
+                                            limit.client_body_timeout);
+    } else {
+      sent = co_await relay_message(stream_, buffer_, parser, upstream, limit.client_body_timeout,
+                                    limit.client_body_timeout);
+    }
     c.record.bytes_in = sent.body_bytes;
     if (sent.read_ec) {
       co_return sent.read_ec == http::error::body_limit ? exchange_end::body_too_large
@@ -482,8 +492,13 @@ class session {
     if (auto length = response.content_length();
         length && !response.is_done() && !res.chunked() && *length <= connection.buffer.size()) {
       const auto body_size = static_cast<std::size_t>(*length);
-      auto wec = co_await write_whole(res, net::buffer(connection.buffer.data().data(), body_size),
-                                      limit.client_body_timeout, added.fields());
+      const std::string head = wire_header(res, added.fields());
+      const std::array<net::const_buffer, 2> out{
+          net::buffer(head), net::buffer(connection.buffer.data().data(), body_size)};
+      std::size_t sent = 0;
+      error_code wec;
+      if (!write_now(stream_, out, sent, wec))
+        wec = co_await write_rest(stream_, out, sent, limit.client_body_timeout);
       connection.buffer.consume(body_size);
       reusable_ = upstream_keep_alive;
       if (wec) {
@@ -571,19 +586,13 @@ class session {
     if (c.record.outcome.empty()) c.record.outcome = "refused";
     c.record.bytes_out = c.head ? 0 : res.body().size();
     log_call(c);
-    if (co_await write_whole(res, net::buffer(res.body()), c.cfg->limit.client_body_timeout,
-                             added.fields()))
-      c.keep_alive = false;
-  }
-
-  // `message`'s header (formatted by hand, see wire.hpp) and `body` in one gather write.
-  template <class Message>
-  awaitable<error_code> write_whole(const Message& message, net::const_buffer body,
-                                    std::chrono::milliseconds timeout,
-                                    std::span<const extra_field> extra = {}) {
-    const std::string head = wire_header(message, extra);
-    const std::array<net::const_buffer, 2> out{net::buffer(head), body};
-    co_return co_await write_all(stream_, out, timeout);
+    const std::string head = wire_header(res, added.fields());
+    const std::array<net::const_buffer, 2> out{net::buffer(head), net::buffer(res.body())};
+    std::size_t sent = 0;
+    error_code ec;
+    if (!write_now(stream_, out, sent, ec))
+      ec = co_await write_rest(stream_, out, sent, c.cfg->limit.client_body_timeout);
+    if (ec) c.keep_alive = false;
   }
 
   // Reads Alma's 429 whole (it is small), tells the budget when the day is spent, and passes
