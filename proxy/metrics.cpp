@@ -245,6 +245,13 @@ std::string gateway_metrics::render(const live_budget& live) const {
 
   x.header("almagate_open_connections", "gauge", "Open script connections.");
   x.sample("almagate_open_connections", {}, open_connections.value());
+  if (!event_loops_.empty()) {
+    x.header("almagate_event_loop_connections", "gauge",
+             "Script connections each event loop serves (new ones go to the loop with fewest).");
+    for (std::size_t i = 0; i < event_loops_.size(); ++i)
+      x.sample("almagate_event_loop_connections", {{"loop", std::to_string(i)}},
+               event_loops_[i].value());
+  }
 
   x.header("almagate_pool_daily_limit", "gauge", "The pool's daily call limit.");
   for (const auto& p : live.pools) x.sample("almagate_pool_daily_limit", {{"pool", p.pool}}, p.daily_limit);

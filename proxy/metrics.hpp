@@ -10,6 +10,7 @@
 // noise next to it, and shared atomics give exact totals at scrape with no merge step.
 
 #include <array>
+#include <deque>
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -160,6 +161,9 @@ class gateway_metrics {
 
   counter store_errors_total;  // almagate_store_errors_total
   gauge open_connections;      // almagate_open_connections (script connections)
+  // almagate_event_loop_connections{loop}: the script connections each event loop serves.
+  // The loops are added before any of them runs.
+  gauge& add_event_loop() { return event_loops_.emplace_back(); }
 
   // The whole exposition; `live` supplies the pool and client budget gauges.
   std::string render(const live_budget& live = {}) const;
@@ -173,6 +177,7 @@ class gateway_metrics {
   labeled<counter, 2> pool_alerts_;
   std::array<counter, 3> store_failure_decisions_;
   std::array<counter, 2> reloads_;
+  std::deque<gauge> event_loops_;  // a deque: gauges stay where they are as loops are added
 };
 
 // Prometheus text helpers (exposed for tests and other exporters).

@@ -1,6 +1,7 @@
 #include "proxy/server.hpp"
 
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <thread>
 
@@ -32,7 +33,8 @@ std::unique_ptr<tcp_acceptor> open_acceptor(net::io_context& io, const tcp::endp
 
 server::server(config_ptr cfg) : shared_(std::make_unique<gateway>(cfg)) {
   unsigned threads = cfg->threads ? cfg->threads : std::max(1u, std::thread::hardware_concurrency());
-  for (unsigned i = 0; i < threads; ++i) workers_.push_back(std::make_unique<worker>(*shared_));
+  for (unsigned i = 0; i < threads; ++i)
+    workers_.push_back(std::make_unique<worker>(*shared_, shared_->metrics.add_event_loop()));
   // The admin endpoint and the override poller run on the first event loop, with its store.
   admin_ = std::make_unique<admin_gateway>(*shared_, workers_.front()->budget().store(),
                                            [this] { return reload(); });
@@ -73,7 +75,38 @@ awaitable<void> server::admin_accept_loop() {
   }
 }
 
+namespace {
+// Serves one script connection on `w`'s loop; `w.connections` was counted when it was handed.
+awaitable<void> serve_counted(tcp_socket socket, worker& w, bool tls) {
+  struct uncount {
+    gauge& n;
+    ~uncount() { n.dec(); }
+  } done{w.connections};
+  if (tls) co_await serve_tls_connection(std::move(socket), w);
+  else co_await serve_plain_connection(std::move(socket), w);
+}
+}  // namespace
+
+// The loop with the fewest connections; `owner` on a tie.
+worker& server::least_loaded(worker& owner) {
+  worker* best = &owner;
+  std::int64_t fewest = owner.connections.value();
+  for (auto& w : workers_) {
+    std::int64_t n = w->connections.value();
+    if (n < fewest) {
+      fewest = n;
+      best = w.get();
+    }
+  }
+  return *best;
+}
+
+// Each loop accepts on its own SO_REUSEPORT socket, where the kernel spreads connections by a
+// hash of their addresses: 64 connections were seen split 38 to 26, the busier loop's calls
+// waiting while the other had time to spare (p99 2.8x the median). A connection that finds
+// another loop serving fewer is handed to that loop.
 awaitable<void> server::accept_loop(tcp_acceptor& acceptor, worker& owner) {
+  const bool tls = shared_->client_tls() != nullptr;
   for (;;) {
     auto [ec, socket] = co_await acceptor.async_accept(use_tuple);
     if (ec == net::error::operation_aborted || !acceptor.is_open()) co_return;
@@ -82,9 +115,30 @@ awaitable<void> server::accept_loop(tcp_acceptor& acceptor, worker& owner) {
       shared_->log().warn("accept failed: {}", ec.message());
       continue;
     }
-    auto serve = shared_->client_tls() ? serve_tls_connection(std::move(socket), owner)
-                                       : serve_plain_connection(std::move(socket), owner);
-    net::co_spawn(owner.io(), std::move(serve), net::detached);
+    worker& target = least_loaded(owner);
+    target.connections.inc();
+    if (&target == &owner) {
+      net::co_spawn(owner.io(), serve_counted(std::move(socket), owner, tls), net::detached);
+      continue;
+    }
+    error_code moved;
+    const auto protocol = socket.local_endpoint(moved).protocol();
+    const int fd = moved ? -1 : socket.release(moved);
+    if (moved || fd < 0) {
+      target.connections.dec();
+      continue;  // the connection failed meanwhile (socket closes with it)
+    }
+    net::post(target.io(), [&target, protocol, fd, tls] {
+      tcp_socket handed(target.io());
+      error_code assign_ec;
+      handed.assign(protocol, fd, assign_ec);
+      if (assign_ec) {
+        ::close(fd);
+        target.connections.dec();
+        return;
+      }
+      net::co_spawn(target.io(), serve_counted(std::move(handed), target, tls), net::detached);
+    });
   }
 }
 

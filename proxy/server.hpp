@@ -1,6 +1,7 @@
 #pragma once
 // The gateway process: one event loop per thread, each with its own SO_REUSEPORT acceptor
-// on the listen address, so threads share no locks on the hot path.
+// on the listen address, so threads share no locks on the hot path; a new connection goes to
+// the loop serving the fewest.
 
 #include <memory>
 #include <string>
@@ -36,6 +37,7 @@ class server {
 
  private:
   awaitable<void> accept_loop(tcp_acceptor& acceptor, worker& owner);
+  worker& least_loaded(worker& owner);
   awaitable<void> admin_accept_loop();
   awaitable<void> drain_then_stop();
   void stop_all();

@@ -12,12 +12,16 @@ namespace almagate {
 
 class worker {
  public:
-  explicit worker(gateway& shared);
+  worker(gateway& shared, gauge& connections);
 
   gateway& shared() { return shared_; }
   net::io_context& io() { return io_; }
   upstream_pool& pool() { return pool_; }
   budget_gate& budget() { return budget_; }
+
+  // Script connections this loop serves (or has been handed and will serve); read by the
+  // other loops' acceptors to balance new connections.
+  gauge& connections;
 
  private:
   gateway& shared_;

@@ -192,3 +192,24 @@ TEST_CASE("CLI: usage, quota show, quota set and quota clear talk to a running g
   CHECK(no_token.code == 2);
   CHECK(no_token.err.find("ALMAGATE_ADMIN_TOKEN") != std::string::npos);
 }
+
+TEST_CASE("connections are spread evenly over the event loops, whatever the kernel's hash") {
+  budget_fixture f({.daily_limit = 1000, .clients = {core}, .admin_token = admin_token});
+  // Sixteen keep-alive connections opened one after another, each kept open after a call.
+  std::vector<std::unique_ptr<http_client>> scripts;
+  for (int i = 0; i < 16; ++i) {
+    scripts.push_back(std::make_unique<http_client>(
+        client_options{.ca_file = f.sim.tls().ca_cert, .keep_alive = true}));
+    REQUIRE(scripts.back()->get(f.url("/almaws/v1/bibs/" + std::to_string(i)),
+                                {{"Authorization", "apikey " + core.token()}})
+                .status == 200);
+  }
+  auto metrics = f.client.get(f.gateways[0]->admin_url() + "/metrics", bearer());
+  REQUIRE(metrics.status == 200);
+  CAPTURE(metrics.body);
+  // The fixture runs two event loops; each serves half (the admin's own connection is not a
+  // script connection).
+  CHECK(metrics.body.find("almagate_event_loop_connections{loop=\"0\"} 8\n") != std::string::npos);
+  CHECK(metrics.body.find("almagate_event_loop_connections{loop=\"1\"} 8\n") != std::string::npos);
+  for (auto& s : scripts) CHECK(s->connections_opened() == 1);
+}
