@@ -2,12 +2,15 @@
 
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
 #include <charconv>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <mutex>
+#include <utility>
+#include <vector>
 
 namespace almagate {
 
@@ -63,27 +66,95 @@ void append_millis(std::string& out, double ms) {
 // The lines one thread has gathered, written when its event loop gets to the posted flush.
 constexpr std::size_t flush_at_bytes = 64 * 1024;
 
-std::mutex& write_mutex() {
-  static std::mutex m;
-  return m;
-}
-
-void write_all(int fd, std::string& data) {
-  if (data.empty()) return;
-  std::lock_guard lock(write_mutex());
+void write_fd(int fd, const std::string& data) {
   const char* p = data.data();
   std::size_t left = data.size();
   while (left > 0) {
     ssize_t n = ::write(fd, p, left);
     if (n < 0) {
       if (errno == EINTR) continue;
-      break;  // stdout gone: the lines are dropped, the gateway goes on
+      return;  // stdout gone: the lines are dropped, the gateway goes on
     }
     p += n;
     left -= static_cast<std::size_t>(n);
   }
-  data.clear();
 }
+
+// Writes are combined: one thread writes at a time (whole batches, so lines never interleave),
+// and a thread that finds another writing hands its batch over and goes on; the writer writes
+// what was handed over before it is done. No event loop sleeps on another's write: a loop
+// that did (std::mutex) was seen descheduled for milliseconds on a busy machine.
+struct combined_writer {
+  std::mutex writing;                // held by the thread writing
+  std::atomic_flag handing = ATOMIC_FLAG_INIT;  // guards `handed` (held for a move, not a write)
+  std::vector<std::pair<int, std::string>> handed;
+  std::size_t handed_bytes = 0;
+  // Beyond this, a thread waits for the writer instead (the log's reader is not keeping up).
+  static constexpr std::size_t most_handed = 4 * 1024 * 1024;
+
+  struct hand_guard {
+    std::atomic_flag& f;
+    explicit hand_guard(std::atomic_flag& flag) : f(flag) {
+      while (f.test_and_set(std::memory_order_acquire)) {
+      }
+    }
+    ~hand_guard() { f.clear(std::memory_order_release); }
+  };
+
+  void submit(int fd, std::string& data) {
+    if (data.empty()) return;
+    std::unique_lock lock(writing, std::try_to_lock);
+    if (!lock && hand_over(fd, data)) {
+      // Whoever holds the lock writes it, unless it let go meanwhile: then this thread does.
+      if (!lock.try_lock()) return;
+    } else if (!lock) {
+      lock.lock();
+    }
+    write_fd(fd, data);
+    data.clear();
+    for (;;) {
+      write_handed();
+      lock.unlock();
+      // A batch handed over after the last look, while this thread still held the lock, is
+      // this thread's to write: its owner saw the lock taken and went on.
+      if (nothing_handed() || !lock.try_lock()) return;
+    }
+  }
+
+  bool hand_over(int fd, std::string& data) {
+    hand_guard g(handing);
+    if (handed_bytes + data.size() > most_handed) return false;
+    handed_bytes += data.size();
+    handed.emplace_back(fd, std::move(data));
+    data.clear();
+    return true;
+  }
+
+  bool nothing_handed() {
+    hand_guard g(handing);
+    return handed.empty();
+  }
+
+  void write_handed() {  // with `writing` held
+    for (;;) {
+      std::vector<std::pair<int, std::string>> batch;
+      {
+        hand_guard g(handing);
+        batch.swap(handed);
+        handed_bytes = 0;
+      }
+      if (batch.empty()) return;
+      for (const auto& [fd, data] : batch) write_fd(fd, data);
+    }
+  }
+};
+
+combined_writer& writer() {
+  static combined_writer w;
+  return w;
+}
+
+void write_all(int fd, std::string& data) { writer().submit(fd, data); }
 
 struct thread_lines {
   std::string data;

@@ -35,7 +35,8 @@ std::string format_access_line(const access_record& record);
 // The access log goes to stdout (the main log to stderr), one line per call. Lines are
 // gathered per event loop and written together once the loop has run what was ready (or at
 // 64 KiB): under load one write() carries many calls, at rest each line goes out at once.
-// Each write holds whole lines, and writes from different loops never interleave.
+// Each write holds whole lines, and writes from different loops never interleave; a loop
+// that finds another writing hands its lines to that writer instead of waiting for it.
 class access_log {
  public:
   explicit access_log(int fd = 1) : fd_(fd) {}

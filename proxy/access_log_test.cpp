@@ -9,6 +9,8 @@
 #include <cstdio>
 #include <limits>
 #include <string>
+#include <thread>
+#include <vector>
 
 using namespace almagate;
 namespace json = boost::json;
@@ -193,4 +195,61 @@ TEST_CASE("access log: lines gathered on a loop reach the fd whole, in order, on
   CHECK(json::parse(got.substr(nl + 1, got.size() - nl - 2)).at("request_id").as_string() == "b");
   CHECK(got.back() == '\n');
   CHECK(std::count(got.begin(), got.end(), '\n') == 2);
+}
+
+TEST_CASE("access log: loops writing at once never interleave lines, lose or reorder them") {
+  int fds[2];
+  REQUIRE(::pipe(fds) == 0);
+  std::string got;
+  std::thread reader([&] {
+    char buf[65536];
+    for (ssize_t n; (n = ::read(fds[0], buf, sizeof buf)) > 0;) got.append(buf, static_cast<std::size_t>(n));
+  });
+  constexpr int loops = 4, lines_each = 3000;
+  {
+    access_log log(fds[1]);
+    std::vector<std::thread> writers;
+    for (int t = 0; t < loops; ++t)
+      writers.emplace_back([&log, t] {
+        net::io_context io;
+        const std::string path = "/almaws/v1/bibs/" + std::string(200, static_cast<char>('a' + t));
+        for (int i = 0; i < lines_each; ++i) {
+          const std::string id = std::to_string(t) + "-" + std::to_string(i);
+          access_record r;
+          r.request_id = id;
+          r.path = path;
+          r.outcome = "forwarded";
+          log.write(io, r);
+          if (i % 7 == 0) io.poll();  // the posted flushes run now and then, as on a busy loop
+        }
+        io.run();
+        log.flush();
+      });
+    for (auto& w : writers) w.join();
+  }
+  ::close(fds[1]);
+  reader.join();
+  ::close(fds[0]);
+  std::vector<int> next(loops, 0);
+  std::size_t count = 0, start = 0;
+  bool all_whole = true, in_order = true;
+  for (auto nl = got.find('\n'); nl != std::string::npos; nl = got.find('\n', start)) {
+    boost::system::error_code ec;
+    auto line = json::parse(got.substr(start, nl - start), ec);
+    start = nl + 1;
+    if (ec) {
+      all_whole = false;
+      continue;
+    }
+    ++count;
+    std::string id(line.at("request_id").as_string());
+    int t = std::stoi(id.substr(0, id.find('-')));
+    int i = std::stoi(id.substr(id.find('-') + 1));
+    if (i != next[static_cast<std::size_t>(t)]) in_order = false;
+    next[static_cast<std::size_t>(t)] = i + 1;
+  }
+  CHECK(all_whole);
+  CHECK(in_order);
+  CHECK(start == got.size());
+  CHECK(count == static_cast<std::size_t>(loops * lines_each));
 }
