@@ -83,17 +83,20 @@ ratio() {
     else printf "%.2f", a / b }'
 }
 
-# run_wrk NAME DURATION URL HEADER: one bounded wrk run; appends the round's figures to
-# $results/NAME.{rps,p50,p99,non2xx,errors,requests}. wrk's own output is kept in $tmp/wrk/.
+# run_wrk NAME DURATION URL HEADER [PID]: one bounded wrk run; appends the round's figures to
+# $results/NAME.{rps,p50,p99,non2xx,errors,requests} (and, with PID, cpu_user and cpu_sys:
+# the target's CPU per call in microseconds). wrk's own output is kept in $tmp/wrk/.
 wrk_round=0
 run_wrk() {
-  local name=$1 duration=$2 url=$3 header=$4 out rps p50 p99 non2xx errors requests
-  local cmds_before cmds_after
+  local name=$1 duration=$2 url=$3 header=$4 pid=${5:-} out rps p50 p99 non2xx errors requests
+  local cmds_before cmds_after cpu_before cpu_after
   wrk_round=$((wrk_round + 1))
   out="$tmp/wrk/$(printf '%03d' "$wrk_round")-$name.txt"
   cmds_before=$(redis_commands)
+  cpu_before=$(cpu_ticks "$pid")
   timeout -k 2 $((duration + 20)) wrk -t"$wrk_threads" -c"$connections" -d"${duration}s" \
     --latency -H "$header" "$url" >"$out" 2>&1 || true
+  cpu_after=$(cpu_ticks "$pid")
   cmds_after=$(redis_commands)
   rps=$(awk '/^Requests\/sec:/ { print $2 }' "$out")
   p50=$(awk '$1 == "50%" { print $2 }' "$out")
@@ -109,8 +112,27 @@ run_wrk() {
   echo "${requests:-0}" >>"$results/$name.requests"
   # The INFO call itself is one command.
   echo $((cmds_after - cmds_before - 1)) >>"$results/$name.redis"
+  if [ -n "$pid" ] && [ "${requests:-0}" -gt 0 ]; then
+    # CPU of the target per call, in microseconds: user space, and the kernel on its behalf.
+    awk -v a="$cpu_before" -v b="$cpu_after" -v n="$requests" -v hz="$clock_ticks" 'BEGIN {
+      split(a, x, " "); split(b, y, " ")
+      printf "%.2f\n", (y[1] - x[1]) * 1e6 / hz / n > "/dev/stderr"
+      printf "%.2f\n", (y[2] - x[2]) * 1e6 / hz / n }' \
+      2>>"$results/$name.cpu_user" >>"$results/$name.cpu_sys"
+  fi
   printf '  %-28s %10s req/s  p50 %8s  p99 %8s  non-2xx %s  socket errors %s\n' \
     "$name" "${rps:-FAILED}" "${p50:--}" "${p99:--}" "${non2xx:-0}" "${errors:-0}"
+}
+
+# "USER SYSTEM" clock ticks used so far by PID's threads and its child processes' threads
+# (nginx's workers); "0 0" without a PID.
+clock_ticks=$(getconf CLK_TCK 2>/dev/null || echo 100)
+cpu_ticks() {
+  local pid=$1 p
+  [ -n "$pid" ] || { echo "0 0"; return; }
+  for p in "$pid" $(pgrep -P "$pid" 2>/dev/null); do
+    cat /proc/"$p"/task/*/stat 2>/dev/null
+  done | sed 's/^.*) //' | awk '{ u += $12; s += $13 } END { print u + 0, s + 0 }'
 }
 
 sum_file() { awk '{ s += $1 } END { print s + 0 }' "$1" 2>/dev/null || echo 0; }
