@@ -9,6 +9,7 @@
 #include <cstring>
 #include <ctime>
 #include <mutex>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -95,8 +96,8 @@ struct combined_writer {
   struct hand_guard {
     std::atomic_flag& f;
     explicit hand_guard(std::atomic_flag& flag) : f(flag) {
-      while (f.test_and_set(std::memory_order_acquire)) {
-      }
+      // Held for a move; should its holder be preempted meanwhile, let it run.
+      while (f.test_and_set(std::memory_order_acquire)) std::this_thread::yield();
     }
     ~hand_guard() { f.clear(std::memory_order_release); }
   };
