@@ -64,11 +64,6 @@ bool budget_gate::spend_from_lease(const config& cfg, charge_context& ctx, budge
   return true;
 }
 
-std::optional<budget_outcome> budget_gate::charge_now(const config& cfg, const forward_plan& plan) {
-  charge_context ctx = context_for(plan);
-  return charge_now(cfg, plan, ctx);
-}
-
 std::optional<budget_outcome> budget_gate::charge_now(const config& cfg, const forward_plan& plan,
                                                       charge_context& ctx) {
   budget_outcome out;
@@ -90,9 +85,9 @@ std::optional<budget_outcome> budget_gate::charge_now(const config& cfg, const f
   return std::nullopt;
 }
 
-awaitable<budget_outcome> budget_gate::charge(const config& cfg, const forward_plan& plan) {
-  charge_context ctx = context_for(plan);
-  if (auto decided = charge_now(cfg, plan, ctx)) co_return std::move(*decided);
+awaitable<budget_outcome> budget_gate::charge_from_store(const config& cfg,
+                                                         const forward_plan& plan,
+                                                         charge_context ctx) {
   budget_outcome out;
   const pool* p = ctx.p;
   const pool_day& day = ctx.day;
@@ -197,11 +192,11 @@ std::chrono::milliseconds tier_horizon(std::chrono::milliseconds max_wait, tier 
 awaitable<pace_outcome> budget_gate::pace(const config& cfg, const forward_plan& plan,
                                           std::chrono::milliseconds waited) {
   pace_outcome out;
-  const pool* p = plan.env->counted_in;
-  if (!p || p->per_second <= 0) {
+  if (!paces(plan)) {
     out.go = true;
     co_return out;
   }
+  const pool* p = plan.env->counted_in;
   out.request = pace_request{p->name,
                              p->per_second * p->pacing_headroom,
                              plan.who->id,

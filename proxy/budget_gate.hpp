@@ -54,11 +54,23 @@ class budget_gate {
  public:
   budget_gate(gateway& shared, executor ex);
 
-  awaitable<budget_outcome> charge(const config& cfg, const forward_plan& plan);
-  // What charge() decides without the store, with no coroutine frame: a pool-less
-  // environment, a call from this loop's lease, a refusal the store gave within the last
-  // second. nullopt: co_await charge().
-  std::optional<budget_outcome> charge_now(const config& cfg, const forward_plan& plan);
+  // What charging one call needs, worked out once per call.
+  struct charge_context {
+    std::chrono::system_clock::time_point now;
+    const pool* p = nullptr;  // nullptr: the environment counts in no pool
+    pool_day day;
+    charge_request request;
+    std::string lease_key;  // "pool|client"
+  };
+  charge_context context_for(const forward_plan& plan);
+
+  // Charging a call: charge_now decides what needs no store call, with no coroutine frame (a
+  // pool-less environment, a call from this loop's lease, a refusal the store gave within the
+  // last second); on nullopt, charge_from_store asks the store with the same context.
+  std::optional<budget_outcome> charge_now(const config& cfg, const forward_plan& plan,
+                                           charge_context& ctx);
+  awaitable<budget_outcome> charge_from_store(const config& cfg, const forward_plan& plan,
+                                              charge_context ctx);
 
   // Whether pace() may make the call wait or refuse it (its pool has a per-second cap).
   static bool paces(const forward_plan& plan) {
@@ -95,17 +107,6 @@ class budget_gate {
   void return_leases();
 
  private:
-  // What charging one call needs, worked out once per call.
-  struct charge_context {
-    std::chrono::system_clock::time_point now;
-    const pool* p = nullptr;  // nullptr: the environment counts in no pool
-    pool_day day;
-    charge_request request;
-    std::string lease_key;  // "pool|client"
-  };
-  charge_context context_for(const forward_plan& plan);
-  std::optional<budget_outcome> charge_now(const config& cfg, const forward_plan& plan,
-                                           charge_context& ctx);
   bool spend_from_lease(const config& cfg, charge_context& ctx, budget_outcome& out);
 
   struct lease {

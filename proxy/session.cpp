@@ -266,8 +266,10 @@ class session {
     bool bodyless = parser.is_done();
 
     // (No co_await inside ?: : GCC 12 mishandles the temporaries.)
-    auto charged_now = owner_.budget().charge_now(*c.cfg, plan);
-    if (!charged_now) charged_now = co_await owner_.budget().charge(*c.cfg, plan);
+    auto charging = owner_.budget().context_for(plan);
+    auto charged_now = owner_.budget().charge_now(*c.cfg, plan, charging);
+    if (!charged_now)
+      charged_now = co_await owner_.budget().charge_from_store(*c.cfg, plan, std::move(charging));
     budget_outcome& charged = *charged_now;
     c.rate_headers = std::move(charged.headers);
     if (!charged.ticket) {
@@ -474,7 +476,7 @@ class session {
     c.record.outcome = "forwarded";
     if (res.result() == http::status::too_many_requests) {
       // Alma's own refusal: small, and its errorCode decides what the budget does.
-      bool may_retry = bodyless && plan.env->counted_in && plan.env->counted_in->per_second > 0;
+      bool may_retry = bodyless && budget_gate::paces(plan);
       added.set_into(res);
       co_return co_await relay_upstream_refusal(c, upstream, connection, response, ticket,
                                                 upstream_keep_alive, may_retry);
