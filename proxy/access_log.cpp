@@ -224,20 +224,18 @@ void append_access_line(std::string& out, const access_record& r) {
   using namespace std::string_view_literals;
   out += R"({"time":")"sv;
   append_utc_now(out);
-  out += R"(","request_id":")"sv;
-  append_json_escaped(out, r.request_id);
-  out += R"(","client":")"sv;
-  append_json_escaped(out, r.client);
-  out += R"(","environment":")"sv;
-  append_json_escaped(out, r.environment);
-  out += R"(","area":")"sv;
-  append_json_escaped(out, r.area);
-  out += R"(","access":")"sv;
-  append_json_escaped(out, r.access);
-  out += R"(","method":")"sv;
-  append_json_escaped(out, r.method);
-  out += R"(","path":")"sv;
-  append_json_escaped(out, r.path);
+  static constexpr std::pair<std::string_view, std::string_view access_record::*> texts[] = {
+      {R"(","request_id":")", &access_record::request_id},
+      {R"(","client":")", &access_record::client},
+      {R"(","environment":")", &access_record::environment},
+      {R"(","area":")", &access_record::area},
+      {R"(","access":")", &access_record::access},
+      {R"(","method":")", &access_record::method},
+      {R"(","path":")", &access_record::path}};
+  for (const auto& [key, field] : texts) {
+    out += key;
+    append_json_escaped(out, r.*field);
+  }
   out += R"(","status":)"sv;
   append_number(out, r.status);
   out += R"(,"outcome":")"sv;
