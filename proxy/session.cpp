@@ -14,6 +14,7 @@
 #include "proxy/direct_io.hpp"
 #include "proxy/headers.hpp"
 #include "proxy/relay.hpp"
+#include "proxy/simple_response.hpp"
 #include "proxy/wire.hpp"
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include "proxy/request_id.hpp"
@@ -40,6 +41,53 @@ bool is_normal_ending(const error_code& ec) {
 net::mutable_buffer discard_buffer() {
   thread_local std::array<char, 4096> sink;
   return net::buffer(sink);
+}
+
+// Parses what `buffer` holds of a message's header. True: the header is whole, or `ec` says
+// why it is not valid. False: more bytes are needed (the parser takes the header only whole,
+// so the bytes stay in `buffer` until it is).
+template <bool is_request>
+bool parse_buffered_header(http::parser<is_request, http::buffer_body>& parser,
+                           beast::flat_buffer& buffer, error_code& ec) {
+  while (buffer.size() > 0 && !parser.is_header_done()) {
+    const std::size_t used = parser.put(buffer.data(), ec);
+    buffer.consume(used);
+    if (ec == http::error::need_more) {
+      ec = {};
+      return false;
+    }
+    if (ec) return true;
+    if (used == 0) return false;
+  }
+  return parser.is_header_done();
+}
+
+// What a failed read means for the message being read, as Beast's own reads say it: the peer
+// closing before a message began is end_of_stream, in the middle of one partial_message.
+template <bool is_request>
+error_code read_failure(const error_code& read_ec,
+                        http::parser<is_request, http::buffer_body>& parser) {
+  if (read_ec != net::error::eof) return read_ec;
+  if (!parser.got_some()) return http::error::end_of_stream;
+  error_code ec;
+  parser.put_eof(ec);
+  return ec;
+}
+
+// Reads a message's header into `parser` with the stream's own reads, under the deadline set
+// on the stream: http::async_read_header's two composed layers over the read cost more than
+// the read itself. The errors are Beast's (read_failure).
+template <class Stream, bool is_request>
+awaitable<error_code> read_header(Stream& stream, beast::flat_buffer& buffer,
+                                  http::parser<is_request, http::buffer_body>& parser) {
+  error_code ec;
+  while (!parse_buffered_header(parser, buffer, ec)) {
+    auto [rec, n] =
+        co_await stream.async_read_some(buffer.prepare(beast::read_size(buffer, 65536)), use_tuple);
+    if (rec) co_return read_failure(rec, parser);
+    buffer.commit(n);
+  }
+  co_return ec;
 }
 
 struct scoped_count {
@@ -160,8 +208,7 @@ class session {
     if constexpr (is_plain_stream<Stream>) header_read = parse_header_now(parser, ec);
     if (!header_read && !ec) {
       lowest().expires_after(limit.client_header_timeout);
-      auto [rec, n] = co_await http::async_read_header(stream_, buffer_, parser, use_tuple);
-      ec = rec;
+      ec = co_await read_header(stream_, buffer_, parser);
     }
     call c;
     c.cfg = std::move(cfg);
@@ -231,16 +278,7 @@ class session {
   bool parse_header_now(http::request_parser<http::buffer_body>& parser, error_code& ec) {
     error_code ignored;  // a closed or failing connection shows again on the asynchronous read
     buffer_.commit(receive_now(stream_, buffer_.prepare(beast::read_size(buffer_, 65536)), ignored));
-    while (buffer_.size() > 0 && !parser.is_header_done()) {
-      const std::size_t used = parser.put(buffer_.data(), ec);
-      buffer_.consume(used);
-      if (ec == http::error::need_more) {
-        ec = {};
-        return false;
-      }
-      if (ec || used == 0) return false;
-    }
-    return parser.is_header_done();
+    return parse_buffered_header(parser, buffer_, ec) && !ec;
   }
 
   awaitable<bool> forward(call& c, http::request_parser<http::buffer_body>& parser,
@@ -441,8 +479,29 @@ class session {
     response.header_limit(64 * 1024);
     if (c.head) response.skip(true);
     beast::get_lowest_layer(upstream).expires_after(limit.upstream_response_timeout);
-    auto [ec, n] =
-        co_await http::async_read_header(upstream, connection.buffer, response, use_tuple);
+    // The usual answer is recognised and passed on from its bytes (simple_response.hpp);
+    // anything else, or a body still on its way, goes through Beast's parser.
+    std::optional<simple_response> simple;
+    error_code ec;
+    for (;;) {
+      const auto held = connection.buffer.data();
+      const std::string_view bytes(static_cast<const char*>(held.data()), held.size());
+      if (auto end = header_end(bytes); end != std::string_view::npos) {
+        if (!c.head) simple = recognise_simple_response(bytes.substr(0, end));
+        if (simple && bytes.size() - end < simple->content_length) simple.reset();
+        break;
+      }
+      // Not whole, or not framed as the recogniser expects: Beast's parser judges it.
+      if (parse_buffered_header(response, connection.buffer, ec)) break;
+      auto [rec, n] = co_await upstream.async_read_some(
+          connection.buffer.prepare(beast::read_size(connection.buffer, 65536)), use_tuple);
+      if (rec) {
+        ec = read_failure(rec, response);
+        break;
+      }
+      connection.buffer.commit(n);
+    }
+    if (!simple && !ec) ec = co_await read_header(upstream, connection.buffer, response);
     if (ec) {
       if (connection.reused && bodyless &&
           (ec == http::error::end_of_stream || ec == net::error::connection_reset))
@@ -454,6 +513,18 @@ class session {
     shared_.metrics.calls_total(plan.who->id, plan.env->name, plan.area_, call_outcome::forwarded)
         .inc();
     shared_.metrics.upstream_latency_seconds(plan.env->name).observe(c.record.upstream_ms / 1000);
+
+    if (simple) {
+      if (ticket.headers) owner_.budget().observe_upstream(ticket, simple->exl_remaining, false);
+      const added_fields added(c.id, ticket.headers);
+      c.record.status = simple->status;
+      c.record.outcome = "forwarded";
+      std::string head;
+      head.reserve(simple->header_bytes + 256);
+      write_simple_response_header(*simple, added.fields(), !c.keep_alive, added.fields(), head);
+      co_return co_await send_whole_response(c, connection, head, simple->header_bytes,
+                                             simple->content_length, simple->keep_alive);
+    }
 
     auto& res = response.get();
     bool upstream_keep_alive = res.keep_alive();
@@ -493,23 +564,8 @@ class session {
     // connection's buffer (HEAD, 204/304, chunked and longer bodies take the relay).
     if (auto length = response.content_length();
         length && !response.is_done() && !res.chunked() && *length <= connection.buffer.size()) {
-      const auto body_size = static_cast<std::size_t>(*length);
       const std::string head = wire_header(res, added.fields());
-      const std::array<net::const_buffer, 2> out{
-          net::buffer(head), net::buffer(connection.buffer.data().data(), body_size)};
-      std::size_t sent = 0;
-      error_code wec;
-      if (!write_now(stream_, out, sent, wec))
-        wec = co_await write_rest(stream_, out, sent, limit.client_body_timeout);
-      connection.buffer.consume(body_size);
-      reusable_ = upstream_keep_alive;
-      if (wec) {
-        c.keep_alive = false;
-        c.record.outcome = "client_aborted";
-        co_return exchange_end::done;
-      }
-      c.record.bytes_out = body_size;
-      co_return exchange_end::done;
+      co_return co_await send_whole_response(c, connection, head, 0, *length, upstream_keep_alive);
     }
 
     added.set_into(res);
@@ -531,6 +587,29 @@ class session {
       co_return exchange_end::done;
     }
     reusable_ = upstream_keep_alive && response.is_done() && !response.need_eof();
+    co_return exchange_end::done;
+  }
+
+  // Sends `head` and the body of `body_size` bytes that follows `skip` bytes of the upstream
+  // connection's buffer, in one gather write, and consumes both from the buffer.
+  awaitable<exchange_end> send_whole_response(call& c, upstream_connection& connection,
+                                              const std::string& head, std::size_t skip,
+                                              std::uint64_t body_size, bool upstream_keep_alive) {
+    const auto* held = static_cast<const char*>(connection.buffer.data().data());
+    const std::array<net::const_buffer, 2> out{
+        net::buffer(head), net::buffer(held + skip, static_cast<std::size_t>(body_size))};
+    std::size_t sent = 0;
+    error_code ec;
+    if (!write_now(stream_, out, sent, ec))
+      ec = co_await write_rest(stream_, out, sent, c.cfg->limit.client_body_timeout);
+    connection.buffer.consume(skip + static_cast<std::size_t>(body_size));
+    reusable_ = upstream_keep_alive;
+    if (ec) {
+      c.keep_alive = false;
+      c.record.outcome = "client_aborted";
+      co_return exchange_end::done;
+    }
+    c.record.bytes_out = body_size;
     co_return exchange_end::done;
   }
 

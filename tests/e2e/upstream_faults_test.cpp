@@ -184,3 +184,36 @@ TEST_CASE("a closed access-log pipe does not stop the gateway") {
   CHECK(gateway.running());
   CHECK(upstream.requests() == 20);
 }
+
+TEST_CASE("an upstream's hop-by-hop and gateway fields stop at the gateway; its close is kept") {
+  // The usual answer (a 2xx with Content-Length), passed on from its bytes, with fields that
+  // must not reach the script and, on the first answer, the upstream closing the connection.
+  scripted_upstream upstream([](int i) {
+    std::string connection = i == 0 ? "Connection: close\r\n" : "Connection: keep-alive\r\n";
+    return scripted_reply{"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n" + connection +
+                              "Keep-Alive: timeout=5\r\nTrailer: X-Sum\r\nX-Request-Id: upstream-own\r\n"
+                              "Set-Cookie: a=1\r\nSet-Cookie: b=2\r\nContent-Length: 11\r\n\r\n"
+                              "{\"mms\":\"1\"}",
+                          i == 0};
+  });
+  gateway_server gateway(gateway_options{.config_text = gateway_config(upstream.port()),
+                                         .env = {{"FAULT_KEY", fault_key}}});
+  http_client client(client_options{.keep_alive = true});
+  for (int i = 0; i < 3; ++i) {
+    CAPTURE(i);
+    auto r = client.get(gateway.base_url() + "/almaws/v1/bibs/1?format=json",
+                        {{"Authorization", "apikey " + fault_token}});
+    CHECK(r.status == 200);
+    CHECK(r.body == "{\"mms\":\"1\"}");
+    CHECK(r.header("Content-Type") == "application/json");
+    CHECK(r.header_all("Set-Cookie") == std::vector<std::string>{"a=1", "b=2"});
+    CHECK_FALSE(r.has_header("Keep-Alive"));
+    CHECK_FALSE(r.has_header("Trailer"));
+    CHECK_FALSE(r.has_header("Connection"));  // the script's connection stays open
+    CHECK(r.header_all("X-Request-Id").size() == 1);
+    CHECK(r.header("X-Request-Id") != "upstream-own");
+  }
+  CHECK(upstream.requests() == 3);
+  // The first connection was closed by the upstream: the others share a second one.
+  CHECK(upstream.connections() == 2);
+}
