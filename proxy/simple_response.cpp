@@ -1,6 +1,7 @@
 #include "proxy/simple_response.hpp"
 
 #include <array>
+#include <cstring>
 
 namespace almagate {
 
@@ -61,26 +62,6 @@ std::optional<bool> connection_says_close(std::string_view value) {
   return close;
 }
 
-struct field_line {
-  std::string_view name;
-  std::string_view value;  // without the whitespace around it
-};
-
-// Walks the field lines of a header known to be well formed (recognise_simple_response).
-template <class Visit>
-void for_each_field(std::string_view header, Visit visit) {
-  std::size_t at = header.find("\r\n") + 2;
-  while (at + 2 <= header.size() && header.compare(at, 2, "\r\n") != 0) {
-    const std::size_t colon = header.find(':', at);
-    const std::size_t end = header.find("\r\n", colon);
-    std::size_t v = colon + 1, w = end;
-    while (v < w && is_space(header[v])) ++v;
-    while (w > v && is_space(header[w - 1])) --w;
-    visit(field_line{header.substr(at, colon - at), header.substr(v, w - v)});
-    at = end + 2;
-  }
-}
-
 }  // namespace
 
 std::size_t header_end(std::string_view bytes) {
@@ -92,7 +73,6 @@ std::optional<simple_response> recognise_simple_response(std::string_view header
   if (header.size() > max_header_bytes || !header.starts_with("HTTP/1.1 ") || header.size() < 17)
     return std::nullopt;
   simple_response r;
-  r.header = header;
   r.header_bytes = header.size();
   for (std::size_t i = 9; i < 12; ++i) {
     if (header[i] < '0' || header[i] > '9') return std::nullopt;
@@ -104,6 +84,7 @@ std::optional<simple_response> recognise_simple_response(std::string_view header
   if (line_end <= 13) return std::nullopt;  // no reason phrase
   for (std::size_t i = 13; i < line_end; ++i)
     if (!is_text(static_cast<unsigned char>(header[i]))) return std::nullopt;
+  r.status_line = header.substr(0, line_end);
 
   int content_lengths = 0, connections = 0;
   std::size_t at = line_end + 2;
@@ -121,6 +102,8 @@ std::optional<simple_response> recognise_simple_response(std::string_view header
     while (v < w && is_space(header[v])) ++v;
     while (w > v && is_space(header[w - 1])) --w;
     const std::string_view value = header.substr(v, w - v);
+    if (r.field_count == simple_response::max_fields) return std::nullopt;
+    r.fields[r.field_count++] = {name, value, is_hop_by_hop(name)};
     if (equals_ignoring_case(name, "Content-Length")) {
       if (++content_lengths > 1 || value.empty() || value.size() > 15) return std::nullopt;
       for (char c : value) {
@@ -147,17 +130,39 @@ std::optional<simple_response> recognise_simple_response(std::string_view header
 void write_simple_response_header(const simple_response& r, std::span<const extra_field> replaced,
                                   bool close, std::span<const extra_field> added,
                                   std::string& out) {
-  const std::string_view header = r.header;
-  out.append(header.substr(0, header.find("\r\n") + 2));
-  for_each_field(header, [&](const field_line& f) {
-    if (is_hop_by_hop(f.name)) return;
+  // Sized first, then copied: a header is a few hundred bytes in a dozen pieces.
+  auto kept = [&](const simple_response::field& f) {
+    if (f.hop_by_hop) return false;
     for (const auto& x : replaced)
-      if (equals_ignoring_case(f.name, x.name)) return;
-    out.append(f.name).append(": ").append(f.value).append("\r\n");
-  });
-  if (close) out.append("Connection: close\r\n");
-  for (const auto& x : added) out.append(x.name).append(": ").append(x.value).append("\r\n");
-  out.append("\r\n");
+      if (equals_ignoring_case(f.name, x.name)) return false;
+    return true;
+  };
+  constexpr std::string_view close_field = "Connection: close\r\n";
+  std::size_t size = r.status_line.size() + 4 + (close ? close_field.size() : 0);
+  for (std::size_t i = 0; i < r.field_count; ++i)
+    if (kept(r.fields[i])) size += r.fields[i].name.size() + r.fields[i].value.size() + 4;
+  for (const auto& x : added) size += x.name.size() + x.value.size() + 4;
+
+  std::size_t at = out.size();
+  out.resize(at + size);
+  char* p = out.data() + at;
+  auto put = [&p](std::string_view text) {
+    std::memcpy(p, text.data(), text.size());
+    p += text.size();
+  };
+  auto put_field = [&](std::string_view name, std::string_view value) {
+    put(name);
+    put(": ");
+    put(value);
+    put("\r\n");
+  };
+  put(r.status_line);
+  put("\r\n");
+  for (std::size_t i = 0; i < r.field_count; ++i)
+    if (kept(r.fields[i])) put_field(r.fields[i].name, r.fields[i].value);
+  if (close) put(close_field);
+  for (const auto& x : added) put_field(x.name, x.value);
+  put("\r\n");
 }
 
 }  // namespace almagate

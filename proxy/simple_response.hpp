@@ -5,6 +5,7 @@
 // header is checked and copied in one pass. Anything this does not recognise goes to Beast's
 // parser from the same bytes, so the two must agree on every answer recognised (see the test).
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -16,20 +17,29 @@
 namespace almagate {
 
 struct simple_response {
+  static constexpr std::size_t max_fields = 32;  // more: Beast's parser takes the answer
+  struct field {
+    std::string_view name;
+    std::string_view value;  // without the whitespace around it
+    bool hop_by_hop = false;
+  };
+
   unsigned status = 0;
   std::size_t header_bytes = 0;    // through the blank line
   std::uint64_t content_length = 0;
   bool keep_alive = true;          // the upstream keeps the connection open
   std::string_view exl_remaining;  // X-Exl-Api-Remaining as Alma sent it, if it did
-  std::string_view header;         // the header bytes, status line to blank line
+  std::string_view status_line;    // without its CRLF
+  std::array<field, max_fields> fields{};
+  std::size_t field_count = 0;
 };
 
 // Where the header in `bytes` ends (after its blank line), or npos while it is not whole.
 std::size_t header_end(std::string_view bytes);
 
 // `header` (a whole header, as header_end found it) if it is a simple answer: HTTP/1.1, a
-// status 200-299 other than 204 and 205 with a reason phrase, fields without folding or
-// control characters, exactly one Content-Length, no Transfer-Encoding or Proxy-Connection,
+// status 200-299 other than 204 and 205 with a reason phrase, at most max_fields fields
+// without folding or control characters, exactly one Content-Length, no Transfer-Encoding or Proxy-Connection,
 // and at most one Connection field, naming nothing but close and keep-alive. Otherwise nullopt: Beast's parser takes it.
 std::optional<simple_response> recognise_simple_response(std::string_view header);
 

@@ -164,6 +164,11 @@ TEST_CASE("simple_response: anything unusual is left to Beast's parser") {
   }
   CHECK(header_end("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n") == std::string_view::npos);
   CHECK(header_end("HTTP/1.1 200 OK\nContent-Length: 0\n\n") == std::string_view::npos);
+  std::string many = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n";
+  for (std::size_t i = 1; i < simple_response::max_fields; ++i) many += "X-F: 1\r\n";
+  CHECK(recognise(many + "\r\n"));
+  CHECK_FALSE(recognise(many + "X-F: 1\r\n\r\n"));
+  CHECK(through_beast(many + "X-F: 1\r\n\r\n", false).parsed);
   CHECK_FALSE(recognise_simple_response(
       "HTTP/1.1 200 OK\r\nX-Big: " + std::string(64 * 1024, 'a') + "\r\nContent-Length: 0\r\n\r\n"));
 }
