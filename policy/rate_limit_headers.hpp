@@ -4,17 +4,36 @@
 // calls this client can still make today, so scripts that back off on Alma's header back off
 // on their own allowance.
 
+#include <array>
 #include <chrono>
-#include <string>
+#include <cstdint>
+#include <string_view>
 
 #include "policy/budget.hpp"
 
 namespace almagate {
 
+// A field value kept in place, without an allocation: these are formatted on every call.
+class field_text {
+ public:
+  static constexpr std::size_t capacity = 63;
+  // Appends `text`, or an integer's digits; what passes `capacity` is cut (none of the values
+  // below comes near it).
+  field_text& operator<<(std::string_view text);
+  field_text& operator<<(std::int64_t number);
+  operator std::string_view() const { return {text_.data(), size_}; }
+  std::string_view view() const { return *this; }
+  friend bool operator==(const field_text& a, std::string_view b) { return a.view() == b; }
+
+ private:
+  std::array<char, capacity> text_{};
+  unsigned char size_ = 0;
+};
+
 struct rate_limit_fields {
-  std::string policy;          // RateLimit-Policy: "daily";q=60000;w=86400
-  std::string limit;           // RateLimit: "daily";r=59000;t=3600
-  std::string exl_remaining;   // X-Exl-Api-Remaining: 59000
+  field_text policy;          // RateLimit-Policy: "daily";q=60000;w=86400
+  field_text limit;           // RateLimit: "daily";r=59000;t=3600
+  field_text exl_remaining;   // X-Exl-Api-Remaining: 59000
 };
 
 // The client's daily allowance: its quota, capped by the pool above its tier's reserve.
