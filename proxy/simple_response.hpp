@@ -12,17 +12,13 @@
 #include <string>
 #include <string_view>
 
+#include "proxy/simple_fields.hpp"
 #include "proxy/wire.hpp"
 
 namespace almagate {
 
 struct simple_response {
   static constexpr std::size_t max_fields = 32;  // more: Beast's parser takes the answer
-  struct field {
-    std::string_view name;
-    std::string_view value;  // without the whitespace around it
-    bool hop_by_hop = false;
-  };
 
   unsigned status = 0;
   std::size_t header_bytes = 0;    // through the blank line
@@ -30,7 +26,7 @@ struct simple_response {
   bool keep_alive = true;          // the upstream keeps the connection open
   std::string_view exl_remaining;  // X-Exl-Api-Remaining as Alma sent it, if it did
   std::string_view status_line;    // without its CRLF
-  std::array<field, max_fields> fields{};
+  std::array<simple_fields::field, max_fields> fields{};
   std::size_t field_count = 0;
 };
 

@@ -2,11 +2,10 @@
 
 #include <doctest/doctest.h>
 
-#include <algorithm>
-#include <cctype>
 #include <random>
 #include <vector>
 
+#include "proxy/header_meaning_test_support.hpp"
 #include "proxy/headers.hpp"
 
 using namespace almagate;
@@ -53,30 +52,6 @@ std::string fast_header(const simple_response& r, bool close) {
   std::string out;
   write_simple_response_header(r, replaced, close, added, out);
   return out;
-}
-
-// A header's fields by name (lower case), each name's values in order: the meaning of a
-// header, which Beast's placing of repeated fields does not change.
-std::vector<std::pair<std::string, std::string>> by_name(std::string_view header) {
-  std::vector<std::pair<std::string, std::string>> fields;
-  std::size_t at = header.find("\r\n") + 2;
-  while (header.compare(at, 2, "\r\n") != 0) {
-    auto colon = header.find(':', at), end = header.find("\r\n", at);
-    std::string name(header.substr(at, colon - at));
-    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    fields.emplace_back(name, header.substr(colon + 2, end - colon - 2));
-    at = end + 2;
-  }
-  std::stable_sort(fields.begin(), fields.end(),
-                   [](const auto& a, const auto& b) { return a.first < b.first; });
-  return fields;
-}
-
-bool has_repeats(std::string_view header) {
-  auto fields = by_name(header);
-  return std::adjacent_find(fields.begin(), fields.end(), [](const auto& a, const auto& b) {
-           return a.first == b.first;
-         }) != fields.end();
 }
 
 std::optional<simple_response> recognise(std::string_view bytes) {
@@ -216,8 +191,8 @@ TEST_CASE("simple_response: means what the Beast path means, on 20,000 generated
     CHECK(fast->content_length == beast.content_length);
     const std::string mine = fast_header(*fast, close);
     CHECK(mine.substr(0, mine.find("\r\n")) == beast.header.substr(0, beast.header.find("\r\n")));
-    CHECK(by_name(mine) == by_name(beast.header));
-    if (!has_repeats(mine)) {
+    CHECK(almagate::test::fields_by_name(mine) == almagate::test::fields_by_name(beast.header));
+    if (!almagate::test::has_repeated_names(mine)) {
       ++without_repeats;
       CHECK(mine == beast.header);
     }
