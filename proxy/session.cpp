@@ -14,6 +14,7 @@
 #include "proxy/direct_io.hpp"
 #include "proxy/headers.hpp"
 #include "proxy/relay.hpp"
+#include "proxy/simple_request.hpp"
 #include "proxy/simple_response.hpp"
 #include "proxy/wire.hpp"
 #include <boost/asio/experimental/awaitable_operators.hpp>
@@ -192,7 +193,14 @@ class session {
     std::optional<rate_limit_fields> rate_headers;  // the client's daily allowance
     std::string target;  // as the script sent it
     bool expects_continue = false;  // the script waits for 100 Continue before its body
+    const simple_request* simple = nullptr;  // the call as recognised, else in Beast's parser
+    std::string request_head;  // a bodyless call's header as forwarded, else empty
   };
+
+  // Whether the call has been read whole (header and body, if any).
+  static bool request_read(const call& c, const http::request_parser<http::buffer_body>& parser) {
+    return c.simple || parser.is_done();
+  }
 
   // The call's first byte has arrived (wait_for_call): the rest of its header has the
   // header timeout.
@@ -203,13 +211,39 @@ class session {
     parser.header_limit(static_cast<std::uint32_t>(limit.max_header_bytes));
     parser.body_limit(limit.max_body_bytes);
 
+    // The usual call is recognised from its bytes (simple_request.hpp), which stay in the
+    // buffer until the call is over; anything else goes through Beast's parser.
+    std::optional<simple_request> simple;
     error_code ec;
-    bool header_read = false;
-    if constexpr (is_plain_stream<Stream>) header_read = parse_header_now(parser, ec);
-    if (!header_read && !ec) {
-      lowest().expires_after(limit.client_header_timeout);
-      ec = co_await read_header(stream_, buffer_, parser);
+    if constexpr (is_plain_stream<Stream>) {
+      // The rest of the header usually came with the first byte: no asynchronous read.
+      error_code ignored;  // a closed or failing connection shows again on the next read
+      buffer_.commit(receive_now(stream_, buffer_.prepare(beast::read_size(buffer_, 65536)), ignored));
     }
+    lowest().expires_after(limit.client_header_timeout);
+    for (;;) {
+      const auto held = buffer_.data();
+      const std::string_view bytes(static_cast<const char*>(held.data()), held.size());
+      if (auto end = header_end(bytes); end != std::string_view::npos) {
+        simple = recognise_simple_request(bytes.substr(0, end), limit.max_header_bytes);
+        break;
+      }
+      // Not whole, or not framed as the recogniser expects: Beast's parser judges it.
+      if (parse_buffered_header(parser, buffer_, ec)) break;
+      auto [rec, n] = co_await stream_.async_read_some(
+          buffer_.prepare(beast::read_size(buffer_, 65536)), use_tuple);
+      if (rec) {
+        ec = read_failure(rec, parser);
+        break;
+      }
+      buffer_.commit(n);
+    }
+    if (!simple && !ec) ec = co_await read_header(stream_, buffer_, parser);
+    struct consume_when_done {
+      beast::flat_buffer& buffer;
+      std::size_t bytes;
+      ~consume_when_done() { buffer.consume(bytes); }
+    } header_bytes{buffer_, simple ? simple->header_bytes : 0};
     call c;
     c.cfg = std::move(cfg);
     if (ec) {
@@ -233,29 +267,45 @@ class session {
     }
 
     scoped_count in_flight(shared_.calls_in_flight);
-    auto& req = parser.get();
-    c.version = req.version();
-    c.keep_alive = req.keep_alive() && !shared_.draining.load(std::memory_order_relaxed);
-    c.head = req.method() == http::verb::head;
-    c.record.method = req.method_string();
-
-    // The decision's views point into the target; keep it while the forwarded copy changes.
-    c.target = req.target();
     request_view view;
-    view.method = req.method_string();
+    std::string_view accept;
+    bool keep_alive = false;
+    if (simple) {
+      c.simple = &*simple;
+      c.version = simple->version;
+      keep_alive = simple->keep_alive;
+      view.method = simple->method;
+      c.target = simple->target;
+      view.authorization.assign(simple->authorization.begin(),
+                                simple->authorization.begin() +
+                                    static_cast<std::ptrdiff_t>(simple->authorization_count));
+      view.has_method_override = simple->has_method_override;
+      accept = simple->accept;
+    } else {
+      auto& req = parser.get();
+      c.version = req.version();
+      keep_alive = req.keep_alive();
+      view.method = req.method_string();
+      // The decision's views point into the target; keep it while the forwarded copy changes.
+      c.target = req.target();
+      for (auto it = req.find(http::field::authorization);
+           it != req.end() && it->name() == http::field::authorization; ++it)
+        view.authorization.push_back(it->value());
+      view.has_method_override = has_method_override(req);
+      accept = req[http::field::accept];
+    }
     view.target = c.target;
-    for (auto it = req.find(http::field::authorization);
-         it != req.end() && it->name() == http::field::authorization; ++it)
-      view.authorization.push_back(it->value());
-    view.has_method_override = has_method_override(req);
+    c.keep_alive = keep_alive && !shared_.draining.load(std::memory_order_relaxed);
+    c.head = view.method == "HEAD";
+    c.record.method = view.method;
 
     decision d = decide(view, *c.cfg);
-    c.format = preferred_format(d.format_param, req[http::field::accept]);
+    c.format = preferred_format(d.format_param, accept);
     if (d.who) c.record.client = d.who->id;
     if (d.env) c.record.environment = d.env->name;
     if (d.area_) c.record.area = area_name(*d.area_);
     if (d.needed != access::none) c.record.access = access_name(d.needed);
-    std::string log_path = d.forward ? d.forward->target.log_target : redact_target(req.target());
+    std::string log_path = d.forward ? d.forward->target.log_target : redact_target(c.target);
     c.record.path = log_path;
 
     if (!d.forward) {
@@ -264,7 +314,8 @@ class session {
             .inc();
       co_return co_await refuse_and_continue(c, parser, std::move(d.refused));
     }
-    if (auto length = parser.content_length(); length && *length > limit.max_body_bytes) {
+    if (auto length = parser.content_length();
+        !simple && length && *length > limit.max_body_bytes) {
       refusal r{413, "REQUEST_TOO_LARGE", "The request body is too large."};
       co_return co_await refuse_and_continue(c, parser, std::move(r));
     }
@@ -272,36 +323,35 @@ class session {
     co_return co_await forward(c, parser, *d.forward);
   }
 
-  // The rest of a call's header, read if it is there already (it usually came with the
-  // first byte) and parsed without an asynchronous read. True: the header is whole. False
-  // with `ec`: it is not valid HTTP. False alone: the asynchronous read goes on from here.
-  bool parse_header_now(http::request_parser<http::buffer_body>& parser, error_code& ec) {
-    error_code ignored;  // a closed or failing connection shows again on the asynchronous read
-    buffer_.commit(receive_now(stream_, buffer_.prepare(beast::read_size(buffer_, 65536)), ignored));
-    return parse_buffered_header(parser, buffer_, ec) && !ec;
-  }
-
   awaitable<bool> forward(call& c, http::request_parser<http::buffer_body>& parser,
                           const forward_plan& plan) {
     auto& req = parser.get();
     const limits& limit = c.cfg->limit;
-    bool expects_continue = beast::iequals(req[http::field::expect], "100-continue");
-    c.expects_continue = expects_continue;
-    std::string host_header(req[http::field::host]);
-    req.target(plan.target.upstream_target);
-    strip_hop_by_hop(req);
-    strip_client_credentials(req);
-    req.erase(http::field::expect);
-    {
-      thread_local std::string authorization;
-      authorization.assign("apikey ").append(plan.key->secret);
-      req.set(http::field::authorization, authorization);
-    }
     const auto& up = plan.env->upstream;
-    req.set(http::field::host, up.host_field);
-    req.version(11);
-    req.keep_alive(true);
-    bool bodyless = parser.is_done();
+    thread_local std::string authorization;
+    authorization.assign("apikey ").append(plan.key->secret);
+    bool expects_continue = false;
+    std::string host_header;
+    if (c.simple) {
+      host_header = c.simple->host;
+      write_forwarded_request_header(*c.simple, plan.target.upstream_target, authorization,
+                                     up.host_field, c.request_head);
+    } else {
+      expects_continue = beast::iequals(req[http::field::expect], "100-continue");
+      host_header = req[http::field::host];
+      req.target(plan.target.upstream_target);
+      strip_hop_by_hop(req);
+      strip_client_credentials(req);
+      req.erase(http::field::expect);
+      req.set(http::field::authorization, authorization);
+      req.set(http::field::host, up.host_field);
+      req.version(11);
+      req.keep_alive(true);
+      // A header alone goes out in one write the kernel takes at once (exchange).
+      if (parser.is_done() && !req.chunked()) c.request_head = wire_header(req);
+    }
+    c.expects_continue = expects_continue;
+    const bool bodyless = request_read(c, parser);
 
     // (No co_await inside ?: : GCC 12 mishandles the temporaries.)
     auto charging = owner_.budget().context_for(plan);
@@ -357,7 +407,7 @@ class session {
           co_return c.keep_alive;
         case exchange_end::retry:
           if (++stale_retries > 1) {
-            c.keep_alive = c.keep_alive && parser.is_done();
+            c.keep_alive = c.keep_alive && request_read(c, parser);
             refusal r{502, "GENERAL_ERROR", "The upstream failed to answer."};
             co_await send_refusal(c, std::move(r));
             co_return c.keep_alive;
@@ -374,7 +424,7 @@ class session {
         case exchange_end::upstream_timeout: {
           bool timeout = end == exchange_end::upstream_timeout;
           c.record.outcome = "upstream_error";
-          c.keep_alive = c.keep_alive && parser.is_done();
+          c.keep_alive = c.keep_alive && request_read(c, parser);
           refusal r = upstream_refusal(timeout, "The upstream failed to answer.");
           co_await send_refusal(c, std::move(r));
           co_return c.keep_alive;
@@ -439,7 +489,7 @@ class session {
       // The timer's wait was cancelled when the socket won; its expiry stands.
       if (n > 0) break;
       // Nothing to read after all: a readiness left over from bytes already read (the header
-      // is read past the reactor, see parse_header_now). Wait again.
+      // is read past the reactor, see handle_call). Wait again.
     }
     co_await timer.async_wait(use_tuple);
     co_return true;
@@ -454,13 +504,12 @@ class session {
     reusable_ = false;
     auto sent_at = clock::now();
     relay_result sent;
-    if (bodyless && !parser.get().chunked()) {
+    if (!c.request_head.empty()) {
       // The usual call: a header alone, in one write the kernel takes at once.
-      const std::string head = wire_header(parser.get());
+      const auto head = net::buffer(c.request_head);
       std::size_t written = 0;
-      if (!write_now(upstream, net::buffer(head), written, sent.write_ec))
-        sent.write_ec = co_await write_rest(upstream, net::buffer(head), written,
-                                            limit.client_body_timeout);
+      if (!write_now(upstream, head, written, sent.write_ec))
+        sent.write_ec = co_await write_rest(upstream, head, written, limit.client_body_timeout);
     } else {
       sent = co_await relay_message(stream_, buffer_, parser, upstream, limit.client_body_timeout,
                                     limit.client_body_timeout);
@@ -623,7 +672,7 @@ class session {
   // closes it.
   awaitable<bool> refuse_and_continue(call& c, http::request_parser<http::buffer_body>& parser,
                                       refusal r) {
-    if (!parser.is_done()) {
+    if (!request_read(c, parser)) {
       bool drained = co_await drain_small_body(c, parser);
       c.keep_alive = c.keep_alive && drained;
     }

@@ -71,6 +71,29 @@ TEST_CASE("each token style reaches Alma with only the real key") {
   }
 }
 
+TEST_CASE("the usual call reaches Alma with the script's own fields and nothing hop-by-hop") {
+  // A bodyless call with plain fields: forwarded from its bytes (proxy/simple_request.hpp).
+  gateway_fixture f;
+  auto r = f.client.get(f.url("/almaws/v1/bibs/991234?view=brief"),
+                        {{"Authorization", "apikey " + caiasoft_token},
+                         {"User-Agent", "caiasoft-sync/1.0"},
+                         {"Accept", "application/json"},
+                         {"Keep-Alive", "timeout=5"},
+                         {"Proxy-Authorization", "Basic Zm9vOmJhcg=="},
+                         {"TE", "trailers"},
+                         {"Content-Length", "0"}});
+  CHECK(r.status == 200);
+  auto seen = only_request(f.sim);
+  CHECK(seen.at("target").as_string() == "/almaws/v1/bibs/991234?view=brief");
+  CHECK(header_of(seen, "User-Agent") == "caiasoft-sync/1.0");
+  CHECK(header_of(seen, "Accept") == "application/json");
+  CHECK(header_of(seen, "Authorization") == "apikey " + caiasoft_key);
+  CHECK(header_of(seen, "Keep-Alive").empty());
+  CHECK(header_of(seen, "Proxy-Authorization").empty());
+  CHECK(header_of(seen, "TE").empty());
+  CHECK(boost::json::serialize(seen).find(caiasoft_token) == std::string::npos);
+}
+
 TEST_CASE("the environment prefix picks the environment's key") {
   gateway_fixture f;
   auto r = f.client.get(f.url("/sandbox/almaws/v1/users/jdoe?format=json"),
