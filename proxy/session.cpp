@@ -225,7 +225,9 @@ class session {
       const auto held = buffer_.data();
       const std::string_view bytes(static_cast<const char*>(held.data()), held.size());
       if (auto end = header_end(bytes); end != std::string_view::npos) {
-        simple = recognise_simple_request(bytes.substr(0, end), limit.max_header_bytes);
+        simple.emplace();
+        if (!recognise_simple_request(bytes.substr(0, end), limit.max_header_bytes, *simple))
+          simple.reset();
         break;
       }
       // Not whole, or not framed as the recogniser expects: Beast's parser judges it.
@@ -536,7 +538,10 @@ class session {
       const auto held = connection.buffer.data();
       const std::string_view bytes(static_cast<const char*>(held.data()), held.size());
       if (auto end = header_end(bytes); end != std::string_view::npos) {
-        if (!c.head) simple = recognise_simple_response(bytes.substr(0, end));
+        if (!c.head) {
+          simple.emplace();
+          if (!recognise_simple_response(bytes.substr(0, end), *simple)) simple.reset();
+        }
         if (simple && bytes.size() - end < simple->content_length) simple.reset();
         break;
       }

@@ -23,25 +23,27 @@ bool is_replaced(std::string_view name) {
 
 }  // namespace
 
-std::optional<simple_request> recognise_simple_request(std::string_view header,
-                                                       std::size_t max_header_bytes) {
-  if (header.size() > max_header_bytes) return std::nullopt;
-  simple_request r;
+bool recognise_simple_request(std::string_view header, std::size_t max_header_bytes,
+                              simple_request& r) {
+  if (header.size() > max_header_bytes) return false;
   r.header_bytes = header.size();
+  r.has_method_override = false;
+  r.accept = r.host = {};
+  r.authorization_count = r.field_count = 0;
   const std::size_t line_end = header.find("\r\n");
   const std::string_view line = header.substr(0, line_end);
   std::size_t i = 0;
   while (i < line.size() && line[i] >= 'A' && line[i] <= 'Z') ++i;
-  if (i == 0 || i >= line.size() || line[i] != ' ') return std::nullopt;
+  if (i == 0 || i >= line.size() || line[i] != ' ') return false;
   r.method = line.substr(0, i);
   const std::size_t target_at = ++i;
   while (i < line.size() && line[i] > ' ' && line[i] < 0x7f) ++i;
-  if (i == target_at || i >= line.size() || line[i] != ' ') return std::nullopt;
+  if (i == target_at || i >= line.size() || line[i] != ' ') return false;
   r.target = line.substr(target_at, i - target_at);
   const std::string_view version = line.substr(i + 1);
   if (version == "HTTP/1.1") r.version = 11;
   else if (version == "HTTP/1.0") r.version = 10;
-  else return std::nullopt;
+  else return false;
 
   int connections = 0;
   connection_tokens says;
@@ -74,10 +76,10 @@ std::optional<simple_request> recognise_simple_request(std::string_view header,
     }
     return true;
   });
-  if (!plain) return std::nullopt;
+  if (!plain) return false;
   // As Beast's keep_alive(): HTTP/1.1 unless it says close, HTTP/1.0 if it says keep-alive.
   r.keep_alive = r.version == 11 ? !says.close : says.keep_alive;
-  return r;
+  return true;
 }
 
 void write_forwarded_request_header(const simple_request& r, std::string_view target,

@@ -7,7 +7,6 @@
 
 #include <array>
 #include <cstdint>
-#include <optional>
 #include <string>
 #include <string_view>
 
@@ -38,9 +37,10 @@ struct simple_request {
 // without folding or control characters, no body (no Content-Length but 0, no
 // Transfer-Encoding), no Expect or Proxy-Connection, at most one Connection field naming only
 // close and keep-alive, at most max_authorizations Authorization fields, and no more than
-// `max_header_bytes`. Otherwise nullopt: Beast's parser takes it.
-std::optional<simple_request> recognise_simple_request(std::string_view header,
-                                                       std::size_t max_header_bytes);
+// `max_header_bytes`. True: `out` holds it; false: Beast's parser takes it. (Filled in place:
+// the field list is over a kilobyte, not worth copying.)
+bool recognise_simple_request(std::string_view header, std::size_t max_header_bytes,
+                              simple_request& out);
 
 // The header sent upstream for `r`, appended to `out`: its method, `target`, HTTP/1.1, its
 // fields without the hop-by-hop ones, Authorization, the method overrides and Host, then

@@ -72,7 +72,9 @@ std::string forwarded(const simple_request& r) {
 std::optional<simple_request> recognise(std::string_view bytes) {
   auto end = header_end(bytes);
   REQUIRE(end != std::string_view::npos);
-  return recognise_simple_request(bytes.substr(0, end), header_limit);
+  simple_request r;
+  if (!recognise_simple_request(bytes.substr(0, end), header_limit, r)) return std::nullopt;
+  return r;
 }
 
 }  // namespace
@@ -110,6 +112,29 @@ TEST_CASE("simple_request: a script's usual call, forwarded as the Beast path fo
         "Accept: application/json\r\n"
         "Authorization: apikey l7xx-upstream-key\r\n"
         "Host: api-eu.hosted.exlibrisgroup.com\r\n\r\n");
+}
+
+TEST_CASE("simple_request: one object recognises call after call, nothing left over") {
+  simple_request r;
+  const std::string first =
+      "HEAD /a HTTP/1.0\r\nHost: h\r\nAccept: text/xml\r\nAuthorization: apikey t\r\n"
+      "X-Method-Override: PUT\r\nConnection: keep-alive\r\n\r\n";
+  REQUIRE(recognise_simple_request(first, header_limit, r));
+  CHECK(r.authorization_count == 1);
+  const std::string second = "GET /b HTTP/1.1\r\n\r\n";
+  REQUIRE(recognise_simple_request(second, header_limit, r));
+  CHECK(r.method == "GET");
+  CHECK(r.target == "/b");
+  CHECK(r.version == 11);
+  CHECK(r.keep_alive);
+  CHECK_FALSE(r.has_method_override);
+  CHECK(r.accept.empty());
+  CHECK(r.host.empty());
+  CHECK(r.authorization_count == 0);
+  CHECK(r.field_count == 0);
+  CHECK(r.header_bytes == second.size());
+  REQUIRE(recognise_simple_request("GET /c HTTP/1.0\r\n\r\n", header_limit, r));
+  CHECK_FALSE(r.keep_alive);
 }
 
 TEST_CASE("simple_request: HTTP/1.0 keeps the connection only when it asks to") {

@@ -15,21 +15,25 @@ std::size_t header_end(std::string_view bytes) {
   return at == std::string_view::npos ? at : at + 4;
 }
 
-std::optional<simple_response> recognise_simple_response(std::string_view header) {
+bool recognise_simple_response(std::string_view header, simple_response& r) {
   if (header.size() > max_header_bytes || !header.starts_with("HTTP/1.1 ") || header.size() < 17)
-    return std::nullopt;
-  simple_response r;
+    return false;
   r.header_bytes = header.size();
+  r.status = 0;
+  r.content_length = 0;
+  r.keep_alive = true;
+  r.exl_remaining = {};
+  r.field_count = 0;
   for (std::size_t i = 9; i < 12; ++i) {
-    if (header[i] < '0' || header[i] > '9') return std::nullopt;
+    if (header[i] < '0' || header[i] > '9') return false;
     r.status = r.status * 10 + static_cast<unsigned>(header[i] - '0');
   }
   if (r.status < 200 || r.status > 299 || r.status == 204 || r.status == 205 || header[12] != ' ')
-    return std::nullopt;
+    return false;
   const std::size_t line_end = header.find("\r\n");
-  if (line_end <= 13) return std::nullopt;  // no reason phrase
+  if (line_end <= 13) return false;  // no reason phrase
   for (std::size_t i = 13; i < line_end; ++i)
-    if (!is_text(static_cast<unsigned char>(header[i]))) return std::nullopt;
+    if (!is_text(static_cast<unsigned char>(header[i]))) return false;
   r.status_line = header.substr(0, line_end);
 
   int content_lengths = 0, connections = 0;
@@ -55,9 +59,9 @@ std::optional<simple_response> recognise_simple_response(std::string_view header
     }
     return true;
   });
-  if (!plain) return std::nullopt;
-  if (content_lengths != 1) return std::nullopt;
-  return r;
+  if (!plain) return false;
+  if (content_lengths != 1) return false;
+  return true;
 }
 
 void write_simple_response_header(const simple_response& r, std::span<const extra_field> replaced,

@@ -7,7 +7,6 @@
 
 #include <array>
 #include <cstdint>
-#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -33,11 +32,13 @@ struct simple_response {
 // Where the header in `bytes` ends (after its blank line), or npos while it is not whole.
 std::size_t header_end(std::string_view bytes);
 
-// `header` (a whole header, as header_end found it) if it is a simple answer: HTTP/1.1, a
+// Whether `header` (a whole header, as header_end found it) is a simple answer: HTTP/1.1, a
 // status 200-299 other than 204 and 205 with a reason phrase, at most max_fields fields
-// without folding or control characters, exactly one Content-Length, no Transfer-Encoding or Proxy-Connection,
-// and at most one Connection field, naming nothing but close and keep-alive. Otherwise nullopt: Beast's parser takes it.
-std::optional<simple_response> recognise_simple_response(std::string_view header);
+// without folding or control characters, exactly one Content-Length, no Transfer-Encoding or
+// Proxy-Connection, and at most one Connection field, naming nothing but close and
+// keep-alive. True: `out` holds it (filled in place: the field list is over a kilobyte, not
+// worth copying); false: Beast's parser takes it.
+bool recognise_simple_response(std::string_view header, simple_response& out);
 
 // The header the script gets for `r`, appended to `out`: the upstream's status line, its
 // fields except the hop-by-hop ones and those named in `replaced` (any case), `Connection:

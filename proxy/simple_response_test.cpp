@@ -57,7 +57,9 @@ std::string fast_header(const simple_response& r, bool close) {
 std::optional<simple_response> recognise(std::string_view bytes) {
   auto end = header_end(bytes);
   REQUIRE(end != std::string_view::npos);
-  return recognise_simple_response(bytes.substr(0, end));
+  simple_response r;
+  if (!recognise_simple_response(bytes.substr(0, end), r)) return std::nullopt;
+  return r;
 }
 
 }  // namespace
@@ -103,6 +105,23 @@ TEST_CASE("simple_response: Connection: close is seen, and the gateway's own clo
   CHECK(fast_header(*r, true).find("\r\nConnection: close\r\nX-Request-Id: ") != std::string::npos);
 }
 
+TEST_CASE("simple_response: one object recognises answer after answer, nothing left over") {
+  simple_response r;
+  const std::string first =
+      "HTTP/1.1 201 Created\r\nConnection: close\r\nX-Exl-Api-Remaining: 7\r\nA: 1\r\nB: 2\r\n"
+      "Content-Length: 9\r\n\r\n";
+  REQUIRE(recognise_simple_response(first, r));
+  CHECK(r.field_count == 5);
+  const std::string second = "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n";
+  REQUIRE(recognise_simple_response(second, r));
+  CHECK(r.status == 200);
+  CHECK(r.content_length == 3);
+  CHECK(r.keep_alive);
+  CHECK(r.exl_remaining.empty());
+  CHECK(r.field_count == 1);
+  CHECK(r.header_bytes == second.size());
+}
+
 TEST_CASE("simple_response: anything unusual is left to Beast's parser") {
   const char* cases[] = {
       "HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n",
@@ -144,8 +163,8 @@ TEST_CASE("simple_response: anything unusual is left to Beast's parser") {
   CHECK(recognise(many + "\r\n"));
   CHECK_FALSE(recognise(many + "X-F: 1\r\n\r\n"));
   CHECK(through_beast(many + "X-F: 1\r\n\r\n", false).parsed);
-  CHECK_FALSE(recognise_simple_response(
-      "HTTP/1.1 200 OK\r\nX-Big: " + std::string(64 * 1024, 'a') + "\r\nContent-Length: 0\r\n\r\n"));
+  CHECK_FALSE(recognise("HTTP/1.1 200 OK\r\nX-Big: " + std::string(64 * 1024, 'a') +
+                        "\r\nContent-Length: 0\r\n\r\n"));
 }
 
 TEST_CASE("simple_response: means what the Beast path means, on 20,000 generated answers") {
