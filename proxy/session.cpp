@@ -338,14 +338,13 @@ class session {
     auto& req = parser.get();
     const limits& limit = c.cfg->limit;
     const auto& up = plan.env->upstream;
+    // The real key's field. Per thread, and used before any co_await: another call on this
+    // loop may set it while this one waits.
     thread_local std::string authorization;
-    authorization.assign("apikey ").append(plan.key->secret);
     bool expects_continue = false;
     std::string host_header;
     if (c.simple) {
       host_header = c.simple->host;
-      write_forwarded_request_header(*c.simple, plan.target.upstream_target, authorization,
-                                     up.host_field, c.request_head);
     } else {
       expects_continue = beast::iequals(req[http::field::expect], "100-continue");
       host_header = req[http::field::host];
@@ -353,12 +352,11 @@ class session {
       strip_hop_by_hop(req);
       strip_client_credentials(req);
       req.erase(http::field::expect);
+      authorization.assign("apikey ").append(plan.key->secret);
       req.set(http::field::authorization, authorization);
       req.set(http::field::host, up.host_field);
       req.version(11);
       req.keep_alive(true);
-      // A header alone goes out in one write the kernel takes at once (exchange).
-      if (parser.is_done() && !req.chunked()) c.request_head = wire_header(req);
     }
     c.expects_continue = expects_continue;
     const bool bodyless = request_read(c, parser);
@@ -384,6 +382,16 @@ class session {
       lowest().expires_after(limit.client_body_timeout);
       auto [wec, wn] = co_await net::async_write(stream_, net::buffer(interim), use_tuple);
       if (wec) co_return false;
+    }
+
+    // A bodyless call's header, formatted once for every attempt (exchange), and only for a
+    // call that goes: a header alone goes out in one write the kernel takes at once.
+    if (c.simple) {
+      authorization.assign("apikey ").append(plan.key->secret);
+      write_forwarded_request_header(*c.simple, plan.target.upstream_target, authorization,
+                                     up.host_field, c.request_head);
+    } else if (bodyless && !req.chunked()) {
+      c.request_head = wire_header(req);
     }
 
     int stale_retries = 0;
