@@ -5,9 +5,16 @@
 
 namespace almagate {
 
-namespace {
-constexpr std::string_view method_override_fields[] = {"X-HTTP-Method-Override", "X-HTTP-Method",
-                                                        "X-Method-Override"};
+bool is_hop_by_hop(std::string_view name) {
+  for (auto h : hop_by_hop_fields)
+    if (beast::iequals(name, h)) return true;
+  return false;
+}
+
+bool is_method_override(std::string_view name) {
+  for (auto m : method_override_fields)
+    if (beast::iequals(name, m)) return true;
+  return false;
 }
 
 void strip_hop_by_hop(http::fields& fields) {
@@ -25,22 +32,10 @@ void strip_hop_by_hop(http::fields& fields) {
       continue;
     fields.erase(name);
   }
-  // One pass over the fields rather than a lookup per name (this runs twice on every call).
+  // One pass over the fields rather than a lookup per name.
   for (auto it = fields.begin(); it != fields.end();) {
-    switch (it->name()) {
-      case http::field::connection:
-      case http::field::keep_alive:
-      case http::field::proxy_connection:
-      case http::field::proxy_authorization:
-      case http::field::proxy_authenticate:
-      case http::field::te:
-      case http::field::trailer:
-      case http::field::upgrade:
-        it = fields.erase(it);
-        break;
-      default:
-        ++it;
-    }
+    if (is_hop_by_hop(it->name_string())) it = fields.erase(it);
+    else ++it;
   }
 }
 

@@ -26,3 +26,24 @@ TEST_CASE("strip_hop_by_hop removes hop-by-hop fields and those Connection names
   CHECK(left == std::vector<std::string>{"Host", "Content-Length", "X-Exl-Api-Remaining"});
   CHECK(f[http::field::content_length] == "11");
 }
+
+TEST_CASE("is_hop_by_hop and is_method_override name the fields strip_hop_by_hop and "
+          "strip_client_credentials take out, in any case") {
+  for (auto name : {"Connection", "keep-alive", "PROXY-CONNECTION", "Proxy-Authorization",
+                    "proxy-authenticate", "te", "Trailer", "upgrade"})
+    CHECK(is_hop_by_hop(name));
+  for (auto name : {"Transfer-Encoding", "Content-Length", "Host", "TEE", "T", "Authorization"})
+    CHECK_FALSE(is_hop_by_hop(name));
+  for (auto name : {"x-http-method-override", "X-HTTP-Method", "X-METHOD-OVERRIDE"})
+    CHECK(is_method_override(name));
+  CHECK_FALSE(is_method_override("X-HTTP-Methods"));
+  // What the recognisers drop is what the Beast path drops.
+  http::fields f;
+  for (auto name : hop_by_hop_fields) f.insert(name, "x");
+  for (auto name : method_override_fields) f.insert(name, "DELETE");
+  f.insert("X-Kept", "y");
+  strip_hop_by_hop(f);
+  strip_client_credentials(f);
+  CHECK(std::distance(f.begin(), f.end()) == 1);
+  CHECK(f["X-Kept"] == "y");
+}

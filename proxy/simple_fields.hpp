@@ -36,17 +36,6 @@ inline bool equals_ignoring_case(std::string_view a, std::string_view b) {
   return true;
 }
 
-// The hop-by-hop fields strip_hop_by_hop takes out (headers.cpp).
-inline bool is_hop_by_hop(std::string_view name) {
-  static constexpr std::string_view names[] = {"Connection",         "Keep-Alive",
-                                               "Proxy-Connection",   "Proxy-Authorization",
-                                               "Proxy-Authenticate", "TE",
-                                               "Trailer",            "Upgrade"};
-  for (auto h : names)
-    if (equals_ignoring_case(name, h)) return true;
-  return false;
-}
-
 // What a Connection field says, if it names nothing but close and keep-alive.
 struct connection_tokens {
   bool close = false;

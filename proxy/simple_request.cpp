@@ -1,19 +1,12 @@
 #include "proxy/simple_request.hpp"
 
+#include "proxy/headers.hpp"
+
 namespace almagate {
 
 using namespace simple_fields;
 
 namespace {
-
-constexpr std::string_view method_overrides[] = {"X-HTTP-Method-Override", "X-HTTP-Method",
-                                                 "X-Method-Override"};
-
-bool is_method_override(std::string_view name) {
-  for (auto m : method_overrides)
-    if (equals_ignoring_case(name, m)) return true;
-  return false;
-}
 
 // Fields the forwarded header does not carry from the script.
 bool is_replaced(std::string_view name) {

@@ -1,5 +1,6 @@
 #include "proxy/simple_response.hpp"
 
+#include "proxy/headers.hpp"
 #include "proxy/simple_fields.hpp"
 
 namespace almagate {
