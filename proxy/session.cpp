@@ -590,7 +590,6 @@ class session {
       c.record.status = simple->status;
       c.record.outcome = "forwarded";
       std::string head;
-      head.reserve(simple->header_bytes + 256);
       write_simple_response_header(*simple, added.fields(), !c.keep_alive, added.fields(), head);
       co_return co_await send_whole_response(c, connection, head, simple->header_bytes,
                                              simple->content_length, simple->keep_alive);

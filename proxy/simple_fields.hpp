@@ -9,6 +9,8 @@
 #include <optional>
 #include <string_view>
 
+#include "proxy/io.hpp"
+
 namespace almagate::simple_fields {
 
 // RFC 9110 tchar: the characters of a field name or a method.
@@ -26,16 +28,6 @@ inline bool is_text(unsigned char c) { return c == '\t' || (c >= ' ' && c != 0x7
 
 inline bool is_space(char c) { return c == ' ' || c == '\t'; }
 
-inline bool equals_ignoring_case(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    auto x = static_cast<unsigned char>(a[i]), y = static_cast<unsigned char>(b[i]);
-    if (x == y) continue;
-    if ((x | 0x20) != (y | 0x20) || (x | 0x20) < 'a' || (x | 0x20) > 'z') return false;
-  }
-  return true;
-}
-
 // What a Connection field says, if it names nothing but close and keep-alive.
 struct connection_tokens {
   bool close = false;
@@ -48,8 +40,8 @@ inline std::optional<connection_tokens> read_connection(std::string_view value) 
     auto token = value.substr(0, comma);
     while (!token.empty() && is_space(token.front())) token.remove_prefix(1);
     while (!token.empty() && is_space(token.back())) token.remove_suffix(1);
-    if (equals_ignoring_case(token, "close")) says.close = true;
-    else if (equals_ignoring_case(token, "keep-alive")) says.keep_alive = true;
+    if (beast::iequals(token, "close")) says.close = true;
+    else if (beast::iequals(token, "keep-alive")) says.keep_alive = true;
     else if (!token.empty()) return std::nullopt;
     if (comma == std::string_view::npos) break;
     value.remove_prefix(comma + 1);

@@ -10,7 +10,7 @@ namespace {
 
 // Fields the forwarded header does not carry from the script.
 bool is_replaced(std::string_view name) {
-  return equals_ignoring_case(name, "Authorization") || equals_ignoring_case(name, "Host") ||
+  return beast::iequals(name, "Authorization") || beast::iequals(name, "Host") ||
          is_method_override(name);
 }
 
@@ -44,24 +44,24 @@ bool recognise_simple_request(std::string_view header, std::size_t max_header_by
   const bool plain = scan(header, line_end + 2, [&](std::string_view name, std::string_view value) {
     if (r.field_count == simple_request::max_fields) return false;
     r.fields[r.field_count++] = {name, value, is_hop_by_hop(name)};
-    if (equals_ignoring_case(name, "Content-Length")) {
+    if (beast::iequals(name, "Content-Length")) {
       // A body (or a length Beast would refuse) goes to Beast's parser.
       if (value != "0") return false;
-    } else if (equals_ignoring_case(name, "Transfer-Encoding") ||
-               equals_ignoring_case(name, "Expect") ||
-               equals_ignoring_case(name, "Proxy-Connection")) {
+    } else if (beast::iequals(name, "Transfer-Encoding") ||
+               beast::iequals(name, "Expect") ||
+               beast::iequals(name, "Proxy-Connection")) {
       return false;
-    } else if (equals_ignoring_case(name, "Connection")) {
+    } else if (beast::iequals(name, "Connection")) {
       auto read = read_connection(value);
       if (!read || ++connections > 1) return false;
       says = *read;
-    } else if (equals_ignoring_case(name, "Authorization")) {
+    } else if (beast::iequals(name, "Authorization")) {
       if (r.authorization_count == simple_request::max_authorizations) return false;
       r.authorization[r.authorization_count++] = value;
-    } else if (equals_ignoring_case(name, "Host")) {
+    } else if (beast::iequals(name, "Host")) {
       if (!has_host) r.host = value;
       has_host = true;
-    } else if (equals_ignoring_case(name, "Accept")) {
+    } else if (beast::iequals(name, "Accept")) {
       if (!has_accept) r.accept = value;
       has_accept = true;
     } else if (is_method_override(name)) {

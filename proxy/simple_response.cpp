@@ -41,21 +41,21 @@ bool recognise_simple_response(std::string_view header, simple_response& r) {
   const bool plain = scan(header, line_end + 2, [&](std::string_view name, std::string_view value) {
     if (r.field_count == simple_response::max_fields) return false;
     r.fields[r.field_count++] = {name, value, is_hop_by_hop(name)};
-    if (equals_ignoring_case(name, "Content-Length")) {
+    if (beast::iequals(name, "Content-Length")) {
       if (++content_lengths > 1 || value.empty() || value.size() > 15) return false;
       for (char c : value) {
         if (c < '0' || c > '9') return false;
         r.content_length = r.content_length * 10 + static_cast<unsigned>(c - '0');
       }
-    } else if (equals_ignoring_case(name, "Transfer-Encoding") ||
-               equals_ignoring_case(name, "Proxy-Connection")) {
+    } else if (beast::iequals(name, "Transfer-Encoding") ||
+               beast::iequals(name, "Proxy-Connection")) {
       return false;  // (Beast checks Proxy-Connection as a token list)
-    } else if (equals_ignoring_case(name, "Connection")) {
+    } else if (beast::iequals(name, "Connection")) {
       // (Beast's keep_alive() reads the first Connection field alone: leave repeats to it.)
       auto says = read_connection(value);
       if (!says || ++connections > 1) return false;
       if (says->close) r.keep_alive = false;
-    } else if (equals_ignoring_case(name, "X-Exl-Api-Remaining")) {
+    } else if (beast::iequals(name, "X-Exl-Api-Remaining")) {
       r.exl_remaining = value;
     }
     return true;
@@ -71,7 +71,7 @@ void write_simple_response_header(const simple_response& r, std::span<const extr
   auto kept = [&](const simple_fields::field& f) {
     if (f.hop_by_hop) return false;
     for (const auto& x : replaced)
-      if (equals_ignoring_case(f.name, x.name)) return false;
+      if (beast::iequals(f.name, x.name)) return false;
     return true;
   };
   constexpr std::string_view close_field = "Connection: close\r\n";
