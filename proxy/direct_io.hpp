@@ -1,7 +1,7 @@
 #pragma once
 // Plain TCP only: what the kernel takes or already holds, at once, without an asynchronous
-// operation. An Asio operation costs an operation object, a deadline timer armed and cancelled
-// (Beast's stream), a trip through the scheduler and a coroutine resumption; a small response
+// operation. An Asio operation costs an operation object, a trip through the scheduler and a
+// coroutine resumption; a small response
 // on a healthy connection is taken whole by the kernel, and a call's header is there with its
 // first byte. What cannot be done at once is left to the asynchronous path, with its deadline.
 
@@ -11,6 +11,7 @@
 #include <array>
 #include <cerrno>
 
+#include "proxy/deadline.hpp"
 #include "proxy/io.hpp"
 
 namespace almagate {
@@ -79,26 +80,28 @@ bool write_now(Stream& stream, const ConstBuffers& buffers, std::size_t& sent, e
   }
 }
 
-// The rest of `buffers` after `sent` bytes, written asynchronously under `timeout`.
+// The rest of `buffers` after `sent` bytes, written asynchronously within `timeout` (kept by
+// `watch`, the stream's deadline).
 template <class Stream, class ConstBuffers>
-awaitable<error_code> write_rest(Stream& stream, const ConstBuffers& buffers, std::size_t sent,
-                                 std::chrono::milliseconds timeout) {
+awaitable<error_code> write_rest(Stream& stream, deadline& watch, const ConstBuffers& buffers,
+                                 std::size_t sent, std::chrono::milliseconds timeout) {
   beast::buffers_suffix<ConstBuffers> rest(buffers);
   rest.consume(sent);
-  beast::get_lowest_layer(stream).expires_after(timeout);
+  watch.start(timeout);
   auto [ec, n] = co_await net::async_write(stream, rest, use_tuple);
-  co_return ec;
+  watch.stop();
+  co_return watch.reason(ec);
 }
 
 // Writes all of `buffers`: what the kernel takes at once (plain TCP), the rest asynchronously
-// under `timeout`.
+// within `timeout`.
 template <class Stream, class ConstBuffers>
-awaitable<error_code> write_all(Stream& stream, const ConstBuffers& buffers,
+awaitable<error_code> write_all(Stream& stream, deadline& watch, const ConstBuffers& buffers,
                                 std::chrono::milliseconds timeout) {
   std::size_t sent = 0;
   error_code ec;
   if (write_now(stream, buffers, sent, ec)) co_return ec;
-  co_return co_await write_rest(stream, buffers, sent, timeout);
+  co_return co_await write_rest(stream, watch, buffers, sent, timeout);
 }
 
 }  // namespace almagate

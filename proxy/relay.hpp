@@ -57,17 +57,21 @@ struct relay_result {
 
 // Writes the header of `parser`'s message to `output`, then the body as it arrives from
 // `input`. The header goes out with the body's first piece in one write (for a small message:
-// the whole of it in one system call). Each read and write has its own deadline.
+// the whole of it in one system call). Each read and write has its own deadline, kept by the
+// stream's watch.
 template <bool is_request, class Input, class Output>
-awaitable<relay_result> relay_message(Input& input, beast::flat_buffer& input_buffer,
+awaitable<relay_result> relay_message(Input& input, deadline& input_watch,
+                                      beast::flat_buffer& input_buffer,
                                       http::parser<is_request, http::buffer_body>& parser,
-                                      Output& output, std::chrono::milliseconds read_timeout,
+                                      Output& output, deadline& output_watch,
+                                      std::chrono::milliseconds read_timeout,
                                       std::chrono::milliseconds write_timeout) {
   relay_result result;
   if (parser.is_done() && !parser.get().chunked()) {
     // No body: the header alone, formatted by hand (see wire.hpp).
     const std::string head = wire_header(parser.get());
-    if (auto wec = co_await write_all(output, net::const_buffer(net::buffer(head)), write_timeout))
+    if (auto wec = co_await write_all(output, output_watch, net::const_buffer(net::buffer(head)),
+                                   write_timeout))
       result.write_ec = wec;
     else result.header_sent = true;
     co_return result;
@@ -79,10 +83,11 @@ awaitable<relay_result> relay_message(Input& input, beast::flat_buffer& input_bu
   while (!parser.is_done()) {
     body.data = chunk.data();
     body.size = chunk.size();
-    beast::get_lowest_layer(input).expires_after(read_timeout);
+    input_watch.start(read_timeout);
     auto [rec, rn] = co_await http::async_read(input, input_buffer, parser, use_tuple);
+    input_watch.stop();
     if (rec && rec != http::error::need_buffer) {
-      result.read_ec = rec;
+      result.read_ec = input_watch.reason(rec);
       co_return result;
     }
     std::size_t got = chunk.size() - body.size;
@@ -90,10 +95,11 @@ awaitable<relay_result> relay_message(Input& input, beast::flat_buffer& input_bu
     body.data = got ? chunk.data() : nullptr;
     body.size = got;
     body.more = !parser.is_done();
-    beast::get_lowest_layer(output).expires_after(write_timeout);
+    output_watch.start(write_timeout);
     auto [wec, wn] = co_await http::async_write(output, serializer, use_tuple);
+    output_watch.stop();
     if (wec && wec != http::error::need_buffer) {
-      result.write_ec = wec;
+      result.write_ec = output_watch.reason(wec);
       co_return result;
     }
     result.header_sent = true;
@@ -104,9 +110,10 @@ awaitable<relay_result> relay_message(Input& input, beast::flat_buffer& input_bu
     body.data = nullptr;
     body.size = 0;
     body.more = false;
-    beast::get_lowest_layer(output).expires_after(write_timeout);
+    output_watch.start(write_timeout);
     auto [wec, wn] = co_await http::async_write(output, serializer, use_tuple);
-    if (wec && wec != http::error::need_buffer) result.write_ec = wec;
+    output_watch.stop();
+    if (wec && wec != http::error::need_buffer) result.write_ec = output_watch.reason(wec);
     else result.header_sent = true;
   }
   co_return result;

@@ -76,17 +76,20 @@ error_code read_failure(const error_code& read_ec,
   return ec;
 }
 
-// Reads a message's header into `parser` with the stream's own reads, under the deadline set
-// on the stream: http::async_read_header's two composed layers over the read cost more than
-// the read itself. The errors are Beast's (read_failure).
+// Reads a message's header into `parser` with the stream's own reads, each within `timeout`:
+// http::async_read_header's two composed layers over the read cost more than the read itself.
+// The errors are Beast's (read_failure; a deadline passed is beast::error::timeout).
 template <class Stream, bool is_request>
-awaitable<error_code> read_header(Stream& stream, beast::flat_buffer& buffer,
+awaitable<error_code> read_header(Stream& stream, deadline& watch,
+                                  std::chrono::milliseconds timeout, beast::flat_buffer& buffer,
                                   http::parser<is_request, http::buffer_body>& parser) {
   error_code ec;
   while (!parse_buffered_header(parser, buffer, ec)) {
+    watch.start(timeout);
     auto [rec, n] =
         co_await stream.async_read_some(buffer.prepare(beast::read_size(buffer, 65536)), use_tuple);
-    if (rec) co_return read_failure(rec, parser);
+    watch.stop();
+    if (rec) co_return read_failure(watch.reason(rec), parser);
     buffer.commit(n);
   }
   co_return ec;
@@ -142,7 +145,11 @@ template <class Stream>
 class session {
  public:
   session(Stream& stream, worker& owner, bool tls)
-      : stream_(stream), owner_(owner), shared_(owner.shared()), tls_(tls) {}
+      : stream_(stream),
+        owner_(owner),
+        shared_(owner.shared()),
+        tls_(tls),
+        watch_(lowest().get_executor(), lowest()) {}
 
   awaitable<void> run() {
     shared_.metrics.open_connections.inc();
@@ -161,7 +168,7 @@ class session {
 
  private:
   // Waits for the script's next call holding only this frame, the stream and a small read
-  // buffer: no parser, no call state, no timer of its own (the stream's read deadline), so
+  // buffer: no parser, no call state (the connection's one timer keeps the deadline), so
   // that thousands of idle keep-alive connections cost little memory. The buffer is the size
   // of a usual call's header, which then arrives in one read (a one-byte read, as before,
   // took a second system call for the rest); 10,000 idle connections hold 5 MB of it. A
@@ -172,10 +179,10 @@ class session {
     if (buffer_.capacity() > idle_read_bytes) buffer_.shrink_to_fit();  // empty: frees it
     {
       auto cfg = shared_.snapshot();  // not held while idle
-      lowest().expires_after(first ? cfg->limit.client_header_timeout
-                                   : cfg->limit.keepalive_timeout);
+      watch_.start(first ? cfg->limit.client_header_timeout : cfg->limit.keepalive_timeout);
     }
     auto [ec, n] = co_await stream_.async_read_some(buffer_.prepare(idle_read_bytes), use_tuple);
+    watch_.stop();
     if (ec || n == 0) co_return false;
     buffer_.commit(n);
     co_return true;
@@ -218,7 +225,6 @@ class session {
     std::optional<simple_request> simple;
     error_code ec;
     bool received_now = false;
-    lowest().expires_after(limit.client_header_timeout);
     for (;;) {
       const auto held = buffer_.data();
       const std::string_view bytes(static_cast<const char*>(held.data()), held.size());
@@ -240,15 +246,18 @@ class session {
           if (got > 0) continue;
         }
       }
+      watch_.start(limit.client_header_timeout);
       auto [rec, n] = co_await stream_.async_read_some(
           buffer_.prepare(beast::read_size(buffer_, 65536)), use_tuple);
+      watch_.stop();
       if (rec) {
-        ec = read_failure(rec, parser);
+        ec = read_failure(watch_.reason(rec), parser);
         break;
       }
       buffer_.commit(n);
     }
-    if (!simple && !ec) ec = co_await read_header(stream_, buffer_, parser);
+    if (!simple && !ec)
+      ec = co_await read_header(stream_, watch_, limit.client_header_timeout, buffer_, parser);
     struct consume_when_done {
       beast::flat_buffer& buffer;
       std::size_t bytes;
@@ -379,9 +388,8 @@ class session {
     if (expects_continue && !bodyless) {
       // The script waits for this before it sends the body; it has passed every check.
       static constexpr std::string_view interim = "HTTP/1.1 100 Continue\r\n\r\n";
-      lowest().expires_after(limit.client_body_timeout);
-      auto [wec, wn] = co_await net::async_write(stream_, net::buffer(interim), use_tuple);
-      if (wec) co_return false;
+      if (co_await write_all(stream_, watch_, net::buffer(interim), limit.client_body_timeout))
+        co_return false;
     }
 
     // A bodyless call's header, formatted once for every attempt (exchange), and only for a
@@ -527,10 +535,11 @@ class session {
       const auto head = net::buffer(c.request_head);
       std::size_t written = 0;
       if (!write_now(upstream, head, written, sent.write_ec))
-        sent.write_ec = co_await write_rest(upstream, head, written, limit.client_body_timeout);
+        sent.write_ec = co_await write_rest(upstream, connection.watch, head, written,
+                                            limit.client_body_timeout);
     } else {
-      sent = co_await relay_message(stream_, buffer_, parser, upstream, limit.client_body_timeout,
-                                    limit.client_body_timeout);
+      sent = co_await relay_message(stream_, watch_, buffer_, parser, upstream, connection.watch,
+                                    limit.client_body_timeout, limit.client_body_timeout);
     }
     c.record.bytes_in = sent.body_bytes;
     if (sent.read_ec) {
@@ -545,7 +554,6 @@ class session {
     response.body_limit(boost::none);
     response.header_limit(64 * 1024);
     if (c.head) response.skip(true);
-    beast::get_lowest_layer(upstream).expires_after(limit.upstream_response_timeout);
     // The usual answer is recognised and passed on from its bytes (simple_response.hpp);
     // anything else, or a body still on its way, goes through Beast's parser.
     std::optional<simple_response> simple;
@@ -563,15 +571,19 @@ class session {
       }
       // Not whole, or not framed as the recogniser expects: Beast's parser judges it.
       if (parse_buffered_header(response, connection.buffer, ec)) break;
+      connection.watch.start(limit.upstream_response_timeout);
       auto [rec, n] = co_await upstream.async_read_some(
           connection.buffer.prepare(beast::read_size(connection.buffer, 65536)), use_tuple);
+      connection.watch.stop();
       if (rec) {
-        ec = read_failure(rec, response);
+        ec = read_failure(connection.watch.reason(rec), response);
         break;
       }
       connection.buffer.commit(n);
     }
-    if (!simple && !ec) ec = co_await read_header(upstream, connection.buffer, response);
+    if (!simple && !ec)
+      ec = co_await read_header(upstream, connection.watch, limit.upstream_response_timeout,
+                                connection.buffer, response);
     if (ec) {
       if (connection.reused && bodyless &&
           (ec == http::error::end_of_stream || ec == net::error::connection_reset))
@@ -638,8 +650,8 @@ class session {
     }
 
     added.set_into(res);
-    auto relayed = co_await relay_message(upstream, connection.buffer, response, stream_,
-                                          limit.upstream_response_timeout,
+    auto relayed = co_await relay_message(upstream, connection.watch, connection.buffer, response,
+                                          stream_, watch_, limit.upstream_response_timeout,
                                           limit.client_body_timeout);
     c.record.bytes_out = relayed.body_bytes;
     if (!relayed && relayed.read_ec && !relayed.header_sent) {
@@ -670,7 +682,7 @@ class session {
     std::size_t sent = 0;
     error_code ec;
     if (!write_now(stream_, out, sent, ec))
-      ec = co_await write_rest(stream_, out, sent, c.cfg->limit.client_body_timeout);
+      ec = co_await write_rest(stream_, watch_, out, sent, c.cfg->limit.client_body_timeout);
     connection.buffer.consume(skip + static_cast<std::size_t>(body_size));
     reusable_ = upstream_keep_alive;
     if (ec) {
@@ -710,8 +722,9 @@ class session {
     while (!parser.is_done()) {
       parser.get().body().data = sink.data();
       parser.get().body().size = sink.size();
-      lowest().expires_after(c.cfg->limit.client_body_timeout);
+      watch_.start(c.cfg->limit.client_body_timeout);
       auto [ec, n] = co_await http::async_read(stream_, buffer_, parser, use_tuple);
+      watch_.stop();
       if (ec && ec != http::error::need_buffer) co_return false;
     }
     co_return true;
@@ -741,7 +754,7 @@ class session {
     std::size_t sent = 0;
     error_code ec;
     if (!write_now(stream_, out, sent, ec))
-      ec = co_await write_rest(stream_, out, sent, c.cfg->limit.client_body_timeout);
+      ec = co_await write_rest(stream_, watch_, out, sent, c.cfg->limit.client_body_timeout);
     if (ec) c.keep_alive = false;
   }
 
@@ -759,8 +772,9 @@ class session {
     while (!parser.is_done() && body.size() < 64 * 1024) {
       parser.get().body().data = chunk.data();
       parser.get().body().size = chunk.size();
-      beast::get_lowest_layer(upstream).expires_after(limit.upstream_response_timeout);
+      connection.watch.start(limit.upstream_response_timeout);
       auto [ec, n] = co_await http::async_read(upstream, connection.buffer, parser, use_tuple);
+      connection.watch.stop();
       if (ec && ec != http::error::need_buffer) co_return exchange_end::upstream_failed;
       body.append(chunk.data(), chunk.size() - parser.get().body().size);
     }
@@ -781,8 +795,9 @@ class session {
     out.prepare_payload();
     if (c.head) out.body().clear();
     c.record.bytes_out = out.body().size();
-    lowest().expires_after(limit.client_body_timeout);
+    watch_.start(limit.client_body_timeout);
     auto [ec, n] = co_await http::async_write(stream_, out, use_tuple);
+    watch_.stop();
     if (ec) c.keep_alive = false;
     reusable_ = upstream_keep_alive && !parser.need_eof();
     co_return exchange_end::done;
@@ -803,20 +818,23 @@ class session {
   // moment, so a refusal sent before its body was read is not lost to a connection reset.
   awaitable<void> close() {
     if constexpr (std::is_same_v<Stream, tls_stream>) {
-      lowest().expires_after(std::chrono::seconds(2));
+      watch_.start(std::chrono::seconds(2));
       co_await stream_.async_shutdown(use_tuple);
+      watch_.stop();
     }
     error_code ec;
     lowest().socket().shutdown(tcp::socket::shutdown_send, ec);
     if (ec) co_return;
     auto sink = discard_buffer();
     std::size_t drained = 0;
-    lowest().expires_after(std::chrono::seconds(2));
+    // One deadline for the whole drain, not one a read.
+    watch_.start(std::chrono::seconds(2));
     while (drained < 64 * 1024 * 1024) {
       auto [rec, n] = co_await lowest().async_read_some(sink, use_tuple);
       if (rec) break;
       drained += n;
     }
+    watch_.stop();
   }
 
   plain_stream& lowest() const { return beast::get_lowest_layer(stream_); }
@@ -825,6 +843,7 @@ class session {
   worker& owner_;
   gateway& shared_;
   bool tls_;
+  deadline watch_;  // of the script's connection (Beast's stream timers stay unarmed)
   bool reusable_ = false;
   beast::flat_buffer buffer_;
 };
@@ -845,6 +864,8 @@ awaitable<void> serve_tls_connection(tcp_socket socket, worker& owner) {
       owner.shared().snapshot()->limit.client_header_timeout);
   auto [ec] = co_await stream.async_handshake(ssl::stream_base::server, use_tuple);
   if (ec) co_return;
+  // From here the session's own deadline times the connection.
+  beast::get_lowest_layer(stream).expires_never();
   session<tls_stream> s(stream, owner, true);
   co_await s.run();
 }

@@ -56,9 +56,9 @@ awaitable<connect_result> upstream_pool::acquire(const upstream_url& upstream,
 
   connect_result result;
   tcp_resolver resolver(ex_);
-  auto deadline = std::chrono::steady_clock::now() + connect_timeout;
+  auto give_up_at = std::chrono::steady_clock::now() + connect_timeout;
   steady_timer resolve_timer(ex_);
-  resolve_timer.expires_at(deadline);
+  resolve_timer.expires_at(give_up_at);
   resolve_timer.async_wait([&resolver](error_code ec) {
     if (!ec) resolver.cancel();
   });
@@ -73,7 +73,7 @@ awaitable<connect_result> upstream_pool::acquire(const upstream_url& upstream,
   }
 
   plain_stream tcp(ex_);
-  tcp.expires_at(deadline);
+  tcp.expires_at(give_up_at);
   auto [cec, ep] = co_await tcp.async_connect(endpoints, use_tuple);
   if (cec) {
     result.failure = cec == beast::error::timeout ? connect_failure::timeout
@@ -112,7 +112,6 @@ void upstream_pool::release(upstream_connection_ptr connection, const limits& li
   max_idle_ = limit.upstream_idle_timeout;
   auto& list = idle_[connection->pool_key];
   if (list.size() >= limit.upstream_idle_per_thread) return;  // dropped: closes
-  connection->tcp().expires_never();
   connection->idle_since = std::chrono::steady_clock::now();
   list.push_back(std::move(connection));
 }

@@ -9,15 +9,20 @@
 #include <variant>
 
 #include "policy/config.hpp"
+#include "proxy/deadline.hpp"
 #include "proxy/io.hpp"
 
 namespace almagate {
 
+// Held by pointer only: `watch` refers to the stream.
 struct upstream_connection {
-  explicit upstream_connection(plain_stream s) : stream(std::move(s)) {}
-  explicit upstream_connection(tls_stream s) : stream(std::move(s)) {}
+  explicit upstream_connection(plain_stream s) : stream(std::move(s)), watch(tcp().get_executor(), tcp()) {}
+  explicit upstream_connection(tls_stream s) : stream(std::move(s)), watch(tcp().get_executor(), tcp()) {}
+  upstream_connection(const upstream_connection&) = delete;
+  upstream_connection& operator=(const upstream_connection&) = delete;
 
   std::variant<plain_stream, tls_stream> stream;
+  deadline watch;  // of the read or write under way (Beast's stream timers stay unarmed)
   beast::flat_buffer buffer;  // bytes read past the last response
   std::string pool_key;
   bool reused = false;  // taken from the idle list, not freshly connected

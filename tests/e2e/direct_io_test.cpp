@@ -9,19 +9,12 @@
 
 #include <string>
 
+#include "tests/support/loopback_pair.hpp"
+
 using namespace almagate;
 
 namespace {
-struct connected_pair {
-  net::io_context io;
-  plain_stream client{io};
-  plain_stream server{io};
-  connected_pair() {
-    tcp_acceptor acceptor(io, {net::ip::make_address("127.0.0.1"), 0});
-    client.socket().connect(acceptor.local_endpoint());
-    server.socket() = acceptor.accept();
-  }
-};
+using connected_pair = test::loopback_pair;
 
 std::string pattern(std::size_t size, char seed) {
   std::string s(size, '\0');
@@ -68,7 +61,8 @@ TEST_CASE("write_all: a small message goes at once; a large one to a slow reader
   const std::array<net::const_buffer, 2> small{net::buffer(head), net::buffer(body)};
   error_code small_ec = net::error::fault;
   net::co_spawn(p.io, [&]() -> awaitable<void> {
-    small_ec = co_await write_all(p.server, small, std::chrono::seconds(5));
+    deadline watch(p.server.get_executor(), p.server);
+    small_ec = co_await write_all(p.server, watch, small, std::chrono::seconds(5));
   }, net::detached);
   p.io.run();
   p.io.restart();
@@ -87,7 +81,9 @@ TEST_CASE("write_all: a small message goes at once; a large one to a slow reader
   error_code large_ec = net::error::fault;
   bool written = false;
   net::co_spawn(p.io, [&]() -> awaitable<void> {
-    large_ec = co_await write_all(p.server, large, std::chrono::seconds(20));
+    // Scoped to the coroutine: its armed timer would otherwise keep io.run() going.
+    deadline watch(p.server.get_executor(), p.server);
+    large_ec = co_await write_all(p.server, watch, large, std::chrono::seconds(20));
     written = true;
   }, net::detached);
   std::string received;
@@ -114,7 +110,8 @@ TEST_CASE("write_all: a peer that has gone gives an error, not a hang or a signa
   error_code ec;
   for (int i = 0; i < 10 && !ec; ++i) {  // the first send may still be taken; a reset follows
     net::co_spawn(p.io, [&]() -> awaitable<void> {
-      ec = co_await write_all(p.server, net::buffer(data), std::chrono::seconds(5));
+      deadline watch(p.server.get_executor(), p.server);
+      ec = co_await write_all(p.server, watch, net::buffer(data), std::chrono::seconds(5));
     }, net::detached);
     p.io.run();
     p.io.restart();

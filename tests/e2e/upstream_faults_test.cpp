@@ -1,11 +1,17 @@
 // The real gateway in front of a scripted plain-HTTP upstream that misbehaves on purpose: it
-// breaks a response off before its body, or closes a keep-alive connection the gateway has
-// pooled. The simulator is a well-behaved Alma; these are the upstream's faults.
+// breaks a response off before its body, closes a keep-alive connection the gateway has
+// pooled, or never answers. The simulator is a well-behaved Alma; these are the upstream's
+// faults. Also the deadlines on the script's side: a header that never ends, an idle
+// keep-alive connection, and a busy one that must not be closed.
 
 #include <doctest/doctest.h>
 
+#include <sys/socket.h>
+#include <sys/time.h>
+
 #include <atomic>
 #include <boost/asio.hpp>
+#include <chrono>
 #include <functional>
 #include <mutex>
 #include <string>
@@ -110,8 +116,8 @@ class scripted_upstream {
   std::atomic<int> requests_{0}, accepted_{0};
 };
 
-std::string gateway_config(std::uint16_t upstream_port) {
-  return "listen: \"127.0.0.1:0\"\nthreads: 1\nenvironments:\n  production: { upstream: "
+std::string gateway_config(std::uint16_t upstream_port, const std::string& limits = {}) {
+  return "listen: \"127.0.0.1:0\"\nthreads: 1\n" + limits + "environments:\n  production: { upstream: "
          "\"http://127.0.0.1:" +
          std::to_string(upstream_port) +
          "\", default: true }\nkeys:\n  k: { environment: production, secret_env: FAULT_KEY, "
@@ -122,6 +128,62 @@ std::string gateway_config(std::uint16_t upstream_port) {
 
 const std::string ok_reply = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
                              "Content-Length: 11\r\n\r\n{\"mms\":\"1\"}";
+
+// A script's connection driven by hand, with blocking reads bounded by SO_RCVTIMEO: whether
+// and when the gateway closes it is what these tests look at.
+class script_connection {
+ public:
+  explicit script_connection(std::uint16_t port) : socket_(io_) {
+    socket_.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+    timeval bound{10, 0};  // no test waits longer for one read
+    ::setsockopt(socket_.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &bound, sizeof bound);
+  }
+  void send(const std::string& bytes) { asio::write(socket_, asio::buffer(bytes)); }
+  // One response with a Content-Length body; empty if the connection ended first.
+  std::string response() {
+    for (;;) {
+      auto end = pending_.find("\r\n\r\n");
+      if (end != std::string::npos) {
+        auto at = pending_.find("Content-Length: ");
+        std::size_t length = at < end ? std::stoul(pending_.substr(at + 16)) : 0;
+        if (pending_.size() >= end + 4 + length) {
+          std::string r = pending_.substr(0, end + 4 + length);
+          pending_.erase(0, r.size());
+          return r;
+        }
+      }
+      if (!read_more()) return {};
+    }
+  }
+  // Waits (at most SO_RCVTIMEO) for the gateway to close the connection; true if it did,
+  // sending nothing more.
+  bool closed_by_gateway() {
+    std::size_t before = pending_.size();
+    while (read_more()) {
+    }
+    return last_error_ == asio::error::eof && pending_.size() == before;
+  }
+
+ private:
+  bool read_more() {
+    char buf[4096];
+    std::size_t n = socket_.read_some(asio::buffer(buf), last_error_);
+    pending_.append(buf, n);
+    return !last_error_;
+  }
+  asio::io_context io_;
+  tcp::socket socket_;
+  std::string pending_;
+  boost::system::error_code last_error_;
+};
+
+std::string call_bytes() {
+  return "GET /almaws/v1/bibs/1?format=json HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: apikey " +
+         fault_token + "\r\n\r\n";
+}
+
+using std::chrono::steady_clock;
+using namespace std::chrono_literals;
 
 }  // namespace
 
@@ -216,4 +278,66 @@ TEST_CASE("an upstream's hop-by-hop and gateway fields stop at the gateway; its 
   CHECK(upstream.requests() == 3);
   // The first connection was closed by the upstream: the others share a second one.
   CHECK(upstream.connections() == 2);
+}
+
+TEST_CASE("an upstream that never answers: 504 once upstream_response_timeout has passed") {
+  // Each call's request is read and nothing is ever sent back.
+  scripted_upstream upstream([](int) { return scripted_reply{"", false}; });
+  gateway_server gateway(gateway_options{
+      .config_text = gateway_config(upstream.port(), "limits: { upstream_response_timeout: 300ms }\n"),
+      .env = {{"FAULT_KEY", fault_key}}});
+  http_client client;
+  const auto began = steady_clock::now();
+  auto r = client.get(gateway.base_url() + "/almaws/v1/bibs/1?format=json",
+                      {{"Authorization", "apikey " + fault_token}});
+  const auto took = steady_clock::now() - began;
+  CHECK(r.status == 504);
+  CHECK(r.body.find("GENERAL_ERROR") != std::string::npos);
+  CHECK(r.body.find("did not answer in time") != std::string::npos);
+  CHECK(took >= 300ms);
+  CHECK(upstream.requests() == 1);
+}
+
+TEST_CASE("a script's header that never ends: the connection closes at client_header_timeout") {
+  scripted_upstream upstream([](int) { return scripted_reply{ok_reply, false}; });
+  gateway_server gateway(gateway_options{
+      .config_text = gateway_config(upstream.port(), "limits: { client_header_timeout: 300ms }\n"),
+      .env = {{"FAULT_KEY", fault_key}}});
+  script_connection script(gateway.port());
+  const auto began = steady_clock::now();
+  script.send("GET /almaws/v1/bibs/1 HTTP/1.1\r\nHost: 127.0.0.1\r\n");
+  CHECK(script.closed_by_gateway());
+  CHECK(steady_clock::now() - began >= 250ms);
+  CHECK(upstream.requests() == 0);
+}
+
+TEST_CASE("an idle keep-alive connection closes at keepalive_timeout; a busy one stays open") {
+  scripted_upstream upstream([](int) { return scripted_reply{ok_reply, false}; });
+  gateway_server gateway(gateway_options{
+      .config_text = gateway_config(upstream.port(),
+                                    "limits: { keepalive_timeout: 300ms, client_header_timeout: 300ms }\n"),
+      .env = {{"FAULT_KEY", fault_key}}});
+  script_connection script(gateway.port());
+  // Calls on one connection for about three times its deadlines: each call's deadline is its
+  // own, so the connection is never closed while it is in use.
+  const auto began = steady_clock::now();
+  int answered = 0;
+  auto last_answer = began;
+  for (;;) {
+    script.send(call_bytes());
+    auto r = script.response();
+    last_answer = steady_clock::now();
+    CAPTURE(answered);
+    REQUIRE(r.rfind("HTTP/1.1 200", 0) == 0);
+    CHECK(r.find("Connection: close") == std::string::npos);
+    ++answered;
+    if (last_answer - began >= 900ms) break;
+    std::this_thread::sleep_for(100ms);  // the script's own pace between calls, not a wait
+  }
+  CHECK(answered >= 5);
+  // Then idle: closed once keepalive_timeout has passed since the last answer (the gateway's
+  // wait began just before the script had the answer: a little slack).
+  CHECK(script.closed_by_gateway());
+  CHECK(steady_clock::now() - last_answer >= 250ms);
+  CHECK(upstream.requests() == answered);
 }
