@@ -22,7 +22,7 @@ const environment* config::find_environment(std::string_view name) const {
   return it == environments.end() ? nullptr : &it->second;
 }
 
-const client* config::find_client_by_token_sha256(const std::string& hex) const {
+const client* config::find_client_by_token_sha256(std::string_view hex) const {
   auto it = client_by_token_sha256.find(hex);
   return it == client_by_token_sha256.end() ? nullptr : it->second;
 }

@@ -4,11 +4,14 @@
 
 #include <chrono>
 #include <cstdint>
+#include <cstring>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -118,6 +121,21 @@ struct limits {
   std::chrono::milliseconds shutdown_timeout{30'000};  // calls in flight may finish this long
 };
 
+// Hashes a token's lower-case hex SHA-256 by its first 16 characters, 64 bits of a digest
+// that is uniform already; shorter strings by std::hash. Transparent: a std::string_view finds
+// a std::string key without a copy.
+struct token_sha256_hash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view hex) const {
+    if (hex.size() < 16) return std::hash<std::string_view>{}(hex);
+    std::uint64_t a = 0;
+    std::uint64_t b = 0;
+    std::memcpy(&a, hex.data(), 8);
+    std::memcpy(&b, hex.data() + 8, 8);
+    return static_cast<std::size_t>((a ^ (b * 0x9e3779b97f4a7c15ull)) * 0xff51afd7ed558ccdull);
+  }
+};
+
 enum class store_failure_mode : std::uint8_t { closed, open, share };
 
 struct admin_settings {
@@ -151,10 +169,11 @@ struct config {
   std::map<std::string, client> clients;
 
   const environment* default_environment = nullptr;
-  std::unordered_map<std::string, const client*> client_by_token_sha256;
+  std::unordered_map<std::string, const client*, token_sha256_hash, std::equal_to<>>
+      client_by_token_sha256;
 
   const environment* find_environment(std::string_view name) const;
-  const client* find_client_by_token_sha256(const std::string& hex) const;
+  const client* find_client_by_token_sha256(std::string_view hex) const;
 
   // Non-fatal findings for `check` (an environment counted in no pool, ...).
   std::vector<std::string> warnings;

@@ -244,4 +244,25 @@ TEST_CASE("the example config loads without secrets") {
 }
 
 }  // namespace
+TEST_CASE("find_client_by_token_sha256 compares whole digests, found from a view") {
+  config cfg;
+  // Two digests alike in the first 16 characters, which the map hashes by.
+  const std::string first = std::string(16, 'a') + std::string(48, '1');
+  const std::string second = std::string(16, 'a') + std::string(48, '2');
+  auto& one = cfg.clients["one"];
+  one.token_sha256 = first;
+  auto& two = cfg.clients["two"];
+  two.token_sha256 = second;
+  auto& short_key = cfg.clients["short"];
+  short_key.token_sha256 = "abc";
+  for (auto& [id, c] : cfg.clients) cfg.client_by_token_sha256.emplace(c.token_sha256, &c);
+  const std::string buffer = "x" + second + "x";
+  CHECK(cfg.find_client_by_token_sha256(std::string_view(buffer).substr(1, 64)) == &two);
+  CHECK(cfg.find_client_by_token_sha256(first) == &one);
+  CHECK(cfg.find_client_by_token_sha256("abc") == &short_key);
+  CHECK(cfg.find_client_by_token_sha256(std::string(16, 'a') + std::string(48, '3')) == nullptr);
+  CHECK(cfg.find_client_by_token_sha256(std::string(16, 'a')) == nullptr);
+  CHECK(cfg.find_client_by_token_sha256("") == nullptr);
+}
+
 }  // namespace almagate

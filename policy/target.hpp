@@ -5,7 +5,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <vector>
+
+#include <boost/container/small_vector.hpp>
 
 #include "policy/alma_error.hpp"
 #include "policy/areas.hpp"
@@ -15,9 +16,10 @@ namespace almagate {
 struct parsed_target {
   std::string_view environment;  // "" when the script used /almaws/v1/... (the default)
   std::string_view area_segment; // "bibs", "items", "acq", ... (not yet known to be valid)
-  std::vector<std::string_view> segments_after_v1;  // area segment first
+  // Held inline up to their usual counts, so parsing a call allocates only the two strings.
+  boost::container::small_vector<std::string_view, 8> segments_after_v1;  // area segment first
   std::string upstream_target;   // "/almaws/v1/...[?query]" without apikey parameters
-  std::vector<std::string_view> apikeys;  // values of the apikey parameters, in order
+  boost::container::small_vector<std::string_view, 2> apikeys;  // apikey values, in order
   std::string_view op;           // value of `op=`, if any
   std::string_view format;       // value of `format=`, if any
   std::string log_target;        // upstream_target with secrets (password=...) redacted
@@ -31,6 +33,10 @@ struct target_result {
   refusal error;
 };
 target_result parse_target(std::string_view target);
+
+// parse_target into `out` (a fresh parsed_target), for a caller that keeps it in place: the
+// refusal when the target is refused, `out` then partly filled.
+std::optional<refusal> parse_target_into(std::string_view target, parsed_target& out);
 
 // The access a call needs: reads are GET and HEAD, POST users/{id}?op=auth and POST to an
 // area's test path (users/operation/test for users). Everything else writes.

@@ -4,6 +4,7 @@
 
 #include <boost/url.hpp>
 
+#include <algorithm>
 #include <string>
 
 using namespace almagate;
@@ -528,4 +529,72 @@ TEST_CASE("redact_target leaves names it cannot decode and secrets without a val
       {"?apikey=a", "?apikey=REDACTED"},
   };
   for (const auto& r : rows) CHECK_MESSAGE(redact_target(r.in) == r.out, r.in);
+}
+
+TEST_CASE("apikey is cut out among other parameters, escapes and secrets kept in place") {
+  struct row {
+    std::string target;
+    std::string upstream;
+    std::string log;
+  };
+  const row rows[] = {
+      {"/prod/almaws/v1/users/x?q=%41b&apikey=T&password=p%20q&x=1",
+       "/almaws/v1/users/x?q=%41b&password=p%20q&x=1",
+       "/almaws/v1/users/x?q=%41b&password=REDACTED&x=1"},
+      {"/almaws/v1/users/x?apikey=T&op=auth&password=s&apikey=T&z=%C3%A9",
+       "/almaws/v1/users/x?op=auth&password=s&z=%C3%A9",
+       "/almaws/v1/users/x?op=auth&password=REDACTED&z=%C3%A9"},
+      {"/almaws/v1/bibs/991234?view=full&format=json&apikey=T",
+       "/almaws/v1/bibs/991234?view=full&format=json", "/almaws/v1/bibs/991234?view=full&format=json"},
+      {"/almaws/v1/bibs/a%20b?x=a;b&&y=2&apikey=T&", "/almaws/v1/bibs/a%20b?x=a;b&y=2",
+       "/almaws/v1/bibs/a%20b?x=a;b&y=2"},
+      {"/almaws/v1/bibs?apikey=T&%70assword=p&PASSWORD=q", "/almaws/v1/bibs?%70assword=p&PASSWORD=q",
+       "/almaws/v1/bibs?%70assword=REDACTED&PASSWORD=REDACTED"},
+  };
+  for (const auto& r : rows) {
+    CAPTURE(r.target);
+    auto result = parse_target(r.target);
+    REQUIRE(result.target.has_value());
+    CHECK(result.target->upstream_target == r.upstream);
+    CHECK(result.target->log_target == r.log);
+    CHECK(result.target->log_target == redact_target(result.target->upstream_target));
+    REQUIRE(result.target->apikeys.size() >= 1u);
+    CHECK(result.target->apikeys[0] == "T");
+  }
+}
+
+TEST_CASE("';' and '%' are looked at where they are: path or query") {
+  auto in_query = parse_target("/almaws/v1/bibs/1?x=a;b&y=%41");
+  REQUIRE(in_query.target.has_value());
+  CHECK(in_query.target->upstream_target == "/almaws/v1/bibs/1?x=a;b&y=%41");
+  auto in_path = parse_target("/almaws/v1/bibs/1;x?y=1");
+  CHECK_FALSE(in_path.target.has_value());
+  CHECK(in_path.error.message == "The request path holds a path parameter (';').");
+  // A forbidden byte anywhere wins over a bad escape earlier in the target.
+  auto late_raw = parse_target("/almaws/v1/bibs/%zz/1234567890abcdef?q=1234567890\x7f");
+  CHECK(late_raw.error.message == "The request target holds a character that is not allowed.");
+}
+
+TEST_CASE("parse_target_into fills what parse_target returns") {
+  const std::string target = "/prod/almaws/v1/users/x?op=auth&password=s&apikey=T&format=json";
+  auto returned = parse_target(target);
+  REQUIRE(returned.target.has_value());
+  parsed_target filled;
+  CHECK_FALSE(parse_target_into(target, filled).has_value());
+  const auto& t = *returned.target;
+  CHECK(filled.environment == t.environment);
+  CHECK(filled.area_segment == t.area_segment);
+  CHECK(std::equal(filled.segments_after_v1.begin(), filled.segments_after_v1.end(),
+                   t.segments_after_v1.begin(), t.segments_after_v1.end()));
+  CHECK(filled.upstream_target == t.upstream_target);
+  CHECK(filled.log_target == t.log_target);
+  CHECK(filled.op == t.op);
+  CHECK(filled.format == t.format);
+  REQUIRE(filled.apikeys.size() == 1u);
+  CHECK(filled.apikeys[0] == "T");
+  parsed_target refused;
+  auto error = parse_target_into("/almaws/v2/bibs", refused);
+  REQUIRE(error.has_value());
+  CHECK(error->status == 404u);
+  CHECK(error->code == "ROUTING_ERROR");
 }

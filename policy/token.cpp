@@ -9,32 +9,52 @@
 
 namespace almagate {
 
-std::string sha256_hex(std::string_view text) {
+namespace {
+
+using hex_digest = std::array<char, 64>;
+
+// The lower-case hex SHA-256 of `text`, into a fixed buffer.
+hex_digest sha256_hex_digest(std::string_view text) {
   std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
   unsigned int size = 0;
-  if (EVP_Digest(text.data(), text.size(), digest.data(), &size, EVP_sha256(), nullptr) != 1)
+  if (EVP_Digest(text.data(), text.size(), digest.data(), &size, EVP_sha256(), nullptr) != 1 ||
+      size != 32)
     throw std::runtime_error("SHA-256 failed");
   static constexpr char hex[] = "0123456789abcdef";
-  std::string out(size * 2, '0');
-  for (unsigned i = 0; i < size; ++i) {
+  hex_digest out;
+  for (unsigned i = 0; i < 32; ++i) {
     out[2 * i] = hex[digest[i] >> 4];
     out[2 * i + 1] = hex[digest[i] & 0xf];
   }
   return out;
 }
 
-namespace {
 struct string_hash {
   using is_transparent = void;
   std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
 };
+
 }  // namespace
 
-const std::string& token_sha256_hex(std::string_view token) {
-  thread_local std::unordered_map<std::string, std::string, string_hash, std::equal_to<>> seen;
-  if (auto it = seen.find(token); it != seen.end()) return it->second;
-  if (seen.size() >= 1024) seen.clear();
-  return seen.emplace(std::string(token), sha256_hex(token)).first->second;
+std::string sha256_hex(std::string_view text) {
+  hex_digest digest = sha256_hex_digest(text);
+  return std::string(digest.data(), digest.size());
+}
+
+std::string_view token_sha256_hex(std::string_view token) {
+  using memory = std::unordered_map<std::string, hex_digest, string_hash, std::equal_to<>>;
+  thread_local memory seen;
+  // The entry of the thread's last token: a script sends the same one call after call.
+  thread_local const memory::value_type* last = nullptr;
+  if (!last || last->first != token) {
+    auto it = seen.find(token);
+    if (it == seen.end()) {
+      if (seen.size() >= 1024) seen.clear();
+      it = seen.emplace(std::string(token), sha256_hex_digest(token)).first;
+    }
+    last = &*it;
+  }
+  return {last->second.data(), last->second.size()};
 }
 
 std::string new_token() {

@@ -14,8 +14,8 @@ std::string sha256_hex(std::string_view text);
 // sha256_hex of a client token, remembered per thread: scripts send the same few tokens on
 // every call, and a digest costs more than the rest of the call's checks. At most 1,024
 // tokens per thread are remembered (the memory is emptied when full, so a flood of made-up
-// tokens cannot grow it). The reference is good until the thread's next call.
-const std::string& token_sha256_hex(std::string_view token);
+// tokens cannot grow it). The view is good until the thread's next call.
+std::string_view token_sha256_hex(std::string_view token);
 
 // A new random token ("agt_" + 43 base64url characters, 256 bits).
 std::string new_token();

@@ -115,3 +115,16 @@ TEST_CASE("token_sha256_hex gives each token's own digest, also once the memory 
   CHECK(token_sha256_hex(b) == sha256_hex(b));
   CHECK(token_sha256_hex("") == sha256_hex(""));
 }
+
+TEST_CASE("token_sha256_hex switches between tokens sent in turn") {
+  const std::string a = "agt_turn-a", b = "agt_turn-b";
+  for (int i = 0; i < 3; ++i) {
+    std::string digest_a(token_sha256_hex(a));
+    CHECK(digest_a == sha256_hex(a));
+    CHECK(token_sha256_hex(b) == sha256_hex(b));
+    CHECK(token_sha256_hex(b) == sha256_hex(b));
+  }
+  // A token that is a prefix of the last one is its own token.
+  CHECK(token_sha256_hex("agt_turn") == sha256_hex("agt_turn"));
+  CHECK(token_sha256_hex(a).size() == 64u);
+}
