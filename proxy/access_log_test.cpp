@@ -23,7 +23,9 @@ TEST_CASE("access line: one JSON object, strings escaped, numbers as numbers") {
   r.area = "bibs";
   r.access = "read";
   r.method = "GET";
-  r.path = std::string_view("/almaws/v1/bibs/1?q=\"a\\b\"\n\t\x01z", 32);
+  // Sized by the literal: a length counted by hand read past its end.
+  static constexpr char path[] = "/almaws/v1/bibs/1?q=\"a\\b\"\n\t\x01z";
+  r.path = std::string_view(path, sizeof path - 1);
   r.status = 200;
   r.outcome = "forwarded";
   r.upstream_ms = 12.3456;
@@ -35,7 +37,7 @@ TEST_CASE("access line: one JSON object, strings escaped, numbers as numbers") {
   CAPTURE(line);
   CHECK(line.find('\n') == std::string::npos);
   auto v = json::parse(line).as_object();
-  CHECK(v.at("path").as_string() == std::string_view("/almaws/v1/bibs/1?q=\"a\\b\"\n\t\x01z", 32));
+  CHECK(v.at("path").as_string() == r.path);
   CHECK(line.find("\\u0001z") != std::string::npos);
   CHECK(v.at("client").as_string() == "spine-labels");
   CHECK(v.at("status").as_int64() == 200);
@@ -165,6 +167,47 @@ TEST_CASE("access line: fields in a fixed order, optional ones only when set") {
         ",\"request_id\":\"\",\"client\":\"\",\"environment\":\"\",\"area\":\"\",\"access\":\"\","
         "\"method\":\"\",\"path\":\"\",\"status\":0,\"outcome\":\"\",\"wait_ms\":0,"
         "\"total_ms\":123456789.000,\"bytes_in\":0,\"bytes_out\":0}");
+}
+
+TEST_CASE("access line: exact bytes with an escape in every field and the longest numbers") {
+  access_record r;
+  r.request_id = "0123456789abcdef";
+  r.client = "a\"b\\c";
+  r.environment = std::string_view("\x00\x1f\x7f", 3);
+  r.area = "caf\xc3\xa9";
+  r.access = "\t\r\n\b\f";
+  r.method = "GET ";
+  r.path = "/almaws/v1/bibs/99?q=\xe2\x82\xac\"";
+  r.status = 4294967295u;
+  r.outcome = "refused";
+  r.error_code = "E\x01";
+  r.upstream_ms = 9.0e12;
+  r.wait_ms = 1e-9;
+  r.total_ms = 9.0e12 + 1;
+  r.bytes_in = 18446744073709551615ULL;
+  r.bytes_out = 10;
+  CHECK(after_time(format_access_line(r)) ==
+        ",\"request_id\":\"0123456789abcdef\",\"client\":\"a\\\"b\\\\c\","
+        "\"environment\":\"\\u0000\\u001f\x7f\",\"area\":\"caf\xc3\xa9\","
+        "\"access\":\"\\t\\r\\n\\u0008\\u000c\",\"method\":\"GET \","
+        "\"path\":\"/almaws/v1/bibs/99?q=\xe2\x82\xac\\\"\",\"status\":4294967295,"
+        "\"outcome\":\"refused\",\"error_code\":\"E\\u0001\",\"upstream_ms\":9000000000000.000,"
+        "\"wait_ms\":0.000,\"total_ms\":0,\"bytes_in\":18446744073709551615,\"bytes_out\":10}");
+}
+
+TEST_CASE("access line: long texts that are all escapes are written whole") {
+  // Mostly control characters, six bytes each once escaped: the most room a text can take.
+  std::string worst(5000, '\0');
+  for (std::size_t i = 0; i < worst.size(); ++i) worst[i] = static_cast<char>(i % 0x23);
+  access_record r;
+  r.request_id = r.client = r.environment = r.area = r.access = r.method = r.path = r.outcome =
+      r.error_code = worst;
+  const std::string e = escaped_one_by_one(worst);
+  CHECK(after_time(format_access_line(r)) ==
+        ",\"request_id\":\"" + e + "\",\"client\":\"" + e + "\",\"environment\":\"" + e +
+            "\",\"area\":\"" + e + "\",\"access\":\"" + e + "\",\"method\":\"" + e +
+            "\",\"path\":\"" + e + "\",\"status\":0,\"outcome\":\"" + e +
+            "\",\"error_code\":\"" + e + "\",\"total_ms\":0.000,\"bytes_in\":0,\"bytes_out\":0}");
 }
 
 TEST_CASE("access log: lines gathered on a loop reach the fd whole, in order, once the loop ran") {
