@@ -5,18 +5,6 @@
 
 namespace almagate {
 
-bool is_hop_by_hop(std::string_view name) {
-  for (auto h : hop_by_hop_fields)
-    if (beast::iequals(name, h)) return true;
-  return false;
-}
-
-bool is_method_override(std::string_view name) {
-  for (auto m : method_override_fields)
-    if (beast::iequals(name, m)) return true;
-  return false;
-}
-
 void strip_hop_by_hop(http::fields& fields) {
   // Fields named in Connection are hop-by-hop too; collect before erasing Connection.
   std::vector<std::string> named;

@@ -1,5 +1,7 @@
 #include "proxy/simple_response.hpp"
 
+#include <cstdint>
+
 #include "proxy/headers.hpp"
 #include "proxy/simple_fields.hpp"
 
@@ -31,33 +33,52 @@ bool recognise_simple_response(std::string_view header, simple_response& r) {
   }
   if (r.status < 200 || r.status > 299 || r.status == 204 || r.status == 205 || header[12] != ' ')
     return false;
-  const std::size_t line_end = header.find("\r\n");
-  if (line_end <= 13) return false;  // no reason phrase
-  for (std::size_t i = 13; i < line_end; ++i)
-    if (!is_text(static_cast<unsigned char>(header[i]))) return false;
+  // The reason phrase: text up to the line's first CR, which must be the CRLF's (a bound
+  // checked for the LF: the last byte may be the CR).
+  std::size_t line_end = 13;
+  while (line_end < header.size() && text_chars[static_cast<unsigned char>(header[line_end])])
+    ++line_end;
+  if (line_end == 13 || header.size() - line_end < 2 || header[line_end] != '\r' ||
+      header[line_end + 1] != '\n')
+    return false;
   r.status_line = header.substr(0, line_end);
 
   int content_lengths = 0, connections = 0;
-  const bool plain = scan(header, line_end + 2, [&](std::string_view name, std::string_view value) {
+  // Each name is compared only with the names of its length.
+  const bool plain = scan(header, line_end + 2, [&](field f) {
     if (r.field_count == simple_response::max_fields) return false;
-    r.fields[r.field_count++] = {name, value, is_hop_by_hop(name)};
-    if (beast::iequals(name, "Content-Length")) {
-      if (++content_lengths > 1 || value.empty() || value.size() > 15) return false;
-      for (char c : value) {
-        if (c < '0' || c > '9') return false;
-        r.content_length = r.content_length * 10 + static_cast<unsigned>(c - '0');
-      }
-    } else if (beast::iequals(name, "Transfer-Encoding") ||
-               beast::iequals(name, "Proxy-Connection")) {
-      return false;  // (Beast checks Proxy-Connection as a token list)
-    } else if (beast::iequals(name, "Connection")) {
-      // (Beast's keep_alive() reads the first Connection field alone: leave repeats to it.)
-      auto says = read_connection(value);
-      if (!says || ++connections > 1) return false;
-      if (says->close) r.keep_alive = false;
-    } else if (beast::iequals(name, "X-Exl-Api-Remaining")) {
-      r.exl_remaining = value;
+    const std::string_view name = f.name, value = f.value;
+    switch (name.size()) {
+      case 10:
+        if (iequals_name<"Connection">(name)) {
+          // (Beast's keep_alive() reads the first Connection field alone: leave repeats to it.)
+          auto says = read_connection(value);
+          if (!says || ++connections > 1) return false;
+          if (says->close) r.keep_alive = false;
+        }
+        break;
+      case 14:
+        if (iequals_name<"Content-Length">(name)) {
+          if (++content_lengths > 1 || value.empty() || value.size() > 15) return false;
+          for (char c : value) {
+            if (c < '0' || c > '9') return false;
+            r.content_length = r.content_length * 10 + static_cast<unsigned>(c - '0');
+          }
+        }
+        break;
+      case 16:
+        // (Beast checks Proxy-Connection as a token list)
+        if (iequals_name<"Proxy-Connection">(name)) return false;
+        break;
+      case 17:
+        if (iequals_name<"Transfer-Encoding">(name)) return false;
+        break;
+      case 19:
+        if (iequals_name<"X-Exl-Api-Remaining">(name)) r.exl_remaining = value;
+        break;
     }
+    f.hop_by_hop = is_hop_by_hop(name);
+    r.fields[r.field_count++] = f;
     return true;
   });
   if (!plain) return false;
@@ -68,25 +89,36 @@ bool recognise_simple_response(std::string_view header, simple_response& r) {
 void write_simple_response_header(const simple_response& r, std::span<const extra_field> replaced,
                                   bool close, std::span<const extra_field> added,
                                   std::string& out) {
-  auto kept = [&](const simple_fields::field& f) {
-    if (f.hop_by_hop) return false;
-    for (const auto& x : replaced)
-      if (beast::iequals(f.name, x.name)) return false;
-    return true;
-  };
+  static_assert(simple_response::max_fields <= 64);
   constexpr std::string_view close_field = "Connection: close\r\n";
   std::size_t size = r.status_line.size() + 4 + (close ? close_field.size() : 0);
-  for (std::size_t i = 0; i < r.field_count; ++i)
-    if (kept(r.fields[i])) size += header_writer::field_size(r.fields[i].name, r.fields[i].value);
+  // A name is compared with the replaced ones only if one of them has its length (modulo 64).
+  std::uint64_t replaced_lengths = 0;
+  for (const auto& x : replaced) replaced_lengths |= std::uint64_t{1} << (x.name.size() & 63);
+  auto is_replaced = [&](std::string_view name) {
+    if ((replaced_lengths >> (name.size() & 63) & 1) == 0) return false;
+    for (const auto& x : replaced)
+      if (iequals_ascii(name, x.name)) return true;
+    return false;
+  };
+  std::uint64_t kept = 0;
+  for (std::size_t i = 0; i < r.field_count; ++i) {
+    const field& f = r.fields[i];
+    if (f.hop_by_hop || is_replaced(f.name)) continue;
+    kept |= std::uint64_t{1} << i;
+    size += header_writer::field_size(f.name, f.value);
+  }
   for (const auto& x : added) size += header_writer::field_size(x.name, x.value);
 
   const std::size_t at = out.size();
+  // (Reserved first: into an empty string that allocates without resize's general path.)
+  out.reserve(at + size);
   out.resize(at + size);
   header_writer w(out.data() + at);
-  w.put(r.status_line);
-  w.put("\r\n");
-  for (std::size_t i = 0; i < r.field_count; ++i)
-    if (kept(r.fields[i])) w.field(r.fields[i].name, r.fields[i].value);
+  // The status line with its CRLF, which follows it in the header.
+  w.copy({r.status_line.data(), r.status_line.size() + 2});
+  for (std::size_t i = 0; kept != 0; ++i, kept >>= 1)
+    if (kept & 1) w.field(r.fields[i]);
   if (close) w.put(close_field);
   for (const auto& x : added) w.field(x.name, x.value);
   w.put("\r\n");

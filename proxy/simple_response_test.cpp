@@ -105,6 +105,21 @@ TEST_CASE("simple_response: Connection: close is seen, and the gateway's own clo
   CHECK(fast_header(*r, true).find("\r\nConnection: close\r\nX-Request-Id: ") != std::string::npos);
 }
 
+TEST_CASE("simple_response: lines written as received are copied whole, others rewritten") {
+  // Lines next to each other go out in one copy; a line with other spacing is written anew.
+  const std::string answer =
+      "HTTP/1.1 200 OK\r\nA: 1\r\nB:2\r\nC:  3 \r\nD: \r\nx-exl-api-remaining: 9\r\n"
+      "E: 5\r\nContent-Length: 0\r\nTE: x\r\nF: \xe9\t6\r\n\r\n";
+  auto r = recognise(answer);
+  REQUIRE(r);
+  std::string out = "kept|";
+  write_simple_response_header(*r, replaced, false, {}, out);
+  CHECK(out ==
+        "kept|HTTP/1.1 200 OK\r\nA: 1\r\nB: 2\r\nC: 3\r\nD: \r\nE: 5\r\n"
+        "Content-Length: 0\r\nF: \xe9\t6\r\n\r\n");
+  CHECK(fast_header(*r, false) == through_beast(answer, false).header);
+}
+
 TEST_CASE("simple_response: one object recognises answer after answer, nothing left over") {
   simple_response r;
   const std::string first =
