@@ -233,22 +233,15 @@ awaitable<pace_outcome> budget_gate::pace(const config& cfg, const forward_plan&
 }
 
 // Leases: far from every limit, an event loop charges a block of calls in one store call and
-// spends it locally. Blocks shrink as a limit nears: remaining / 64, so within 4,096 calls of a
-// limit a block is under 64 calls and within 128 every call is charged on its own, and the
-// counts stay exact; what a block holds is already counted in the store, so no limit is ever
-// passed. At most 64: blocks of up to 512 cut the gateway's CPU per call by a tenth under 64
-// concurrent scripts (fewer calls wait for the next block) but did not raise its throughput
-// measurably, and a dying instance would lose eight times as many counted calls. Unused
-// calls go back to the store after two idle seconds, when the quota or the day changes, and
-// on shutdown; an instance that dies loses at most its open blocks (counted, never spent).
-constexpr std::int64_t lease_divisor = 64;
-constexpr std::int64_t max_lease = 64;
-
+// spends it locally; policy/lease_size.hpp says how large a block is (a 64th of what remains,
+// up to a cap that follows the loop's pace, 64 to 1,024 calls). What a block holds is
+// already counted in the store, so no limit is ever passed. Unused calls go back to the store
+// after two idle seconds, when the quota or the day changes, and on shutdown; an instance
+// that dies loses at most its open blocks (counted, never spent).
 std::int64_t budget_gate::lease_block(const std::string& key, const budget_limits& limits) const {
   auto it = leases_.find(key);
   if (it == leases_.end()) return 1;  // first call: its reply tells how far the limits are
-  std::int64_t remaining = remaining_for_client(it->second.counts, limits);
-  return std::clamp<std::int64_t>(remaining / lease_divisor, 1, max_lease);
+  return lease_size::block(remaining_for_client(it->second.counts, limits), it->second.cap);
 }
 
 budget_gate::lease& budget_gate::add_to_lease(const std::string& key,
@@ -275,7 +268,13 @@ budget_gate::lease& budget_gate::add_to_lease(const std::string& key,
   // of a block lowers them, so they are taken as they are, not as a maximum).
   l.counts = reply.counts;
   l.left += calls;
-  l.last_used = std::chrono::steady_clock::now();
+  const auto now = std::chrono::steady_clock::now();
+  // A renewal (the lease in use, half spent) tells how long the last block lasted: that sizes
+  // the next. (A first block, asked for by a call, says nothing of the pace.)
+  if (renewal && same && l.granted_at != std::chrono::steady_clock::time_point{})
+    l.cap = lease_size::next_cap(l.cap, now - l.granted_at);
+  l.granted_at = now;
+  l.last_used = now;
   if (l.left > 0) start_lease_returns();
   return l;
 }

@@ -12,6 +12,7 @@
 
 #include "policy/budget_store.hpp"
 #include "policy/day.hpp"
+#include "policy/lease_size.hpp"
 #include "policy/decision.hpp"
 #include "policy/rate_limit_headers.hpp"
 #include "proxy/gateway.hpp"
@@ -114,6 +115,8 @@ class budget_gate {
     budget_limits limits;   // as when it was granted
     budget_state counts;    // the store's counts after the grant (the whole block counted)
     std::int64_t left = 0;  // calls of the block not spent yet
+    std::int64_t cap = lease_size::smallest_cap;  // the largest block it takes now
+    std::chrono::steady_clock::time_point granted_at;  // of its last block
     std::chrono::steady_clock::time_point last_used;
     std::string client;
     // Set while a block for this lease is being charged; calls finding the lease empty wait
