@@ -88,7 +88,7 @@ awaitable<error_code> write_rest(Stream& stream, deadline& watch, const ConstBuf
   beast::buffers_suffix<ConstBuffers> rest(buffers);
   rest.consume(sent);
   watch.start(timeout);
-  auto [ec, n] = co_await net::async_write(stream, rest, use_tuple);
+  auto [ec, n] = co_await net::async_write(stream, rest, use_tuple_on<Stream>);
   watch.stop();
   co_return watch.reason(ec);
 }

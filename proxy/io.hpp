@@ -24,6 +24,18 @@ using awaitable = net::awaitable<T, executor>;
 // co_await op(..., use_tuple) yields {error_code, ...} instead of throwing.
 inline constexpr auto use_tuple = net::as_tuple(net::use_awaitable_t<executor>{});
 
+// The same for a read or write on `Stream` on a call's path: on plain TCP the operation is
+// deferred and started by the awaiting coroutine itself, where use_tuple wraps it in a
+// coroutine frame of its own (an allocation and a resumption more). Beast's ssl_stream (and
+// its http operations) take only completion tokens of the older kind: use_tuple.
+template <class Stream>
+inline constexpr auto use_tuple_on = [] {
+  if constexpr (std::is_same_v<Stream, beast::basic_stream<tcp, executor>>)
+    return net::as_tuple(net::deferred);
+  else
+    return use_tuple;
+}();
+
 using tcp_socket = net::basic_stream_socket<tcp, executor>;
 using tcp_acceptor = net::basic_socket_acceptor<tcp, executor>;
 using tcp_resolver = net::ip::basic_resolver<tcp, executor>;
