@@ -191,7 +191,7 @@ class session {
   static constexpr std::size_t idle_read_bytes = 512;
 
   struct call {
-    std::string id = new_request_id();
+    request_id id = request_id::make();
     clock::time_point started = clock::now();
     config_ptr cfg;
     body_format format = body_format::xml;
@@ -412,7 +412,7 @@ class session {
       if (!connected.connection) {
         owner_.budget().refund(ticket);
         bool timeout = connected.failure == connect_failure::timeout;
-        shared_.log().warn("request {}: upstream {} unreachable: {}", c.id, up.text,
+        shared_.log().warn("request {}: upstream {} unreachable: {}", c.id.view(), up.text,
                            connected.ec.message());
         c.record.outcome = "upstream_unreachable";
         refusal r = upstream_refusal(timeout, "The upstream could not be reached.");
@@ -426,11 +426,13 @@ class session {
           connection->stream);
       exchange_end end = co_await std::move(attempt_call);
       switch (end) {
-        case exchange_end::done:
-          if (reusable_) owner_.pool().release(std::move(connection), limit);
+        case exchange_end::done: {
+          const auto ended = clock::now();  // one clock read for the pool and the log
+          if (reusable_) owner_.pool().release(std::move(connection), limit, ended);
           owner_.budget().record_usage(ticket, plan, c.record.status);
-          log_call(c);
+          log_call(c, ended);
           co_return c.keep_alive;
+        }
         case exchange_end::retry:
           if (++stale_retries > 1) {
             c.keep_alive = c.keep_alive && request_read(c, parser);
@@ -816,9 +818,9 @@ class session {
     co_return exchange_end::done;
   }
 
-  void log_call(call& c) {
+  void log_call(call& c, clock::time_point ended = clock::now()) {
     c.record.request_id = c.id;
-    c.record.total_ms = ms_between(c.started, clock::now());
+    c.record.total_ms = ms_between(c.started, ended);
     shared_.access_log().write(owner_.io(), c.record);
   }
 

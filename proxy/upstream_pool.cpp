@@ -29,11 +29,11 @@ std::unique_ptr<ssl::context> make_upstream_tls_context(const std::string& upstr
 
 upstream_connection_ptr upstream_pool::take_idle(const std::string& key,
                                                  std::chrono::milliseconds max_idle,
-                                                 bool may_skip_check) {
+                                                 bool may_skip_check,
+                                                 std::chrono::steady_clock::time_point now) {
   auto it = idle_.find(key);
   if (it == idle_.end()) return nullptr;
   auto& list = it->second;
-  auto now = std::chrono::steady_clock::now();
   while (!list.empty()) {
     // Most recently used first: it is the least likely to have been closed by the upstream.
     auto c = std::move(list.back());
@@ -52,7 +52,8 @@ awaitable<connect_result> upstream_pool::acquire(const upstream_url& upstream,
                                                  std::chrono::milliseconds connect_timeout,
                                                  bool may_skip_check) {
   const std::string& key = upstream.text;
-  if (auto c = take_idle(key, max_idle_, may_skip_check)) co_return connect_result{std::move(c), connect_failure::none, {}};
+  if (auto c = take_idle(key, max_idle_, may_skip_check, std::chrono::steady_clock::now()))
+    co_return connect_result{std::move(c), connect_failure::none, {}};
 
   connect_result result;
   tcp_resolver resolver(ex_);
@@ -108,11 +109,12 @@ awaitable<connect_result> upstream_pool::acquire(const upstream_url& upstream,
   co_return result;
 }
 
-void upstream_pool::release(upstream_connection_ptr connection, const limits& limit) {
+void upstream_pool::release(upstream_connection_ptr connection, const limits& limit,
+                            std::chrono::steady_clock::time_point now) {
   max_idle_ = limit.upstream_idle_timeout;
   auto& list = idle_[connection->pool_key];
   if (list.size() >= limit.upstream_idle_per_thread) return;  // dropped: closes
-  connection->idle_since = std::chrono::steady_clock::now();
+  connection->idle_since = now;
   list.push_back(std::move(connection));
 }
 

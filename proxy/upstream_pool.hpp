@@ -60,17 +60,19 @@ class upstream_pool {
   // The idle-connection part of acquire() alone, with no coroutine frame: nullptr when
   // acquire() has to connect.
   upstream_connection_ptr try_idle(const upstream_url& upstream, bool may_skip_check = false) {
-    return take_idle(upstream.text, max_idle_, may_skip_check);
+    return take_idle(upstream.text, max_idle_, may_skip_check, std::chrono::steady_clock::now());
   }
 
-  // Gives a connection back for reuse once its last response was read whole.
-  void release(upstream_connection_ptr connection, const limits& limit);
+  // Gives a connection back for reuse once its last response was read whole (at `now`: the
+  // caller's clock reading, if it has one at hand).
+  void release(upstream_connection_ptr connection, const limits& limit,
+               std::chrono::steady_clock::time_point now = std::chrono::steady_clock::now());
 
   std::size_t idle_count() const;
 
  private:
   upstream_connection_ptr take_idle(const std::string& key, std::chrono::milliseconds max_idle,
-                                    bool may_skip_check);
+                                    bool may_skip_check, std::chrono::steady_clock::time_point now);
 
   executor ex_;
   ssl::context& tls_context_;
