@@ -46,43 +46,62 @@ budget_gate::charge_context budget_gate::context_for(const forward_plan& plan) {
   ctx.p = plan.env->counted_in;
   if (!ctx.p) return ctx;
   const pool& p = *ctx.p;
-  ctx.day = clocks_[p.name].day.at(p.reset_time, *shared_.zone_of(p), ctx.now);
+  pool_clock& clock = clock_of(p);
+  const date::time_zone& zone = *shared_.zone_of(p);
+  ctx.day = clock.day.at(p.reset_time, zone, ctx.now);
+  ctx.hour = clock.hour.at(zone, ctx.now);
   ctx.request.where = key_for(p, ctx.day);
   ctx.request.client = plan.who->id;
   ctx.request.limits = {p.daily_limit, p.reserve_for(plan.who->tier_), shared_.quota_of(*plan.who)};
   ctx.request.retry_after = ctx.day.until_reset;
-  ctx.lease_key = p.name + '|' + plan.who->id;
+  // One allocation, of the exact size (the key is usually longer than a short string).
+  ctx.lease_key.reserve(p.name.size() + 1 + plan.who->id.size());
+  ctx.lease_key.append(p.name).append(1, '|').append(plan.who->id);
   return ctx;
 }
 
+budget_gate::pool_clock& budget_gate::clock_of(const pool& p) {
+  // Calls in a row are mostly of one pool: its clock is kept at hand (map nodes never move).
+  if (last_clock_ && last_clock_name_ == p.name) return *last_clock_;
+  auto it = clocks_.try_emplace(p.name).first;
+  last_clock_name_ = it->first;
+  last_clock_ = &it->second;
+  return *last_clock_;
+}
+
 bool budget_gate::spend_from_lease(const config& cfg, charge_context& ctx, budget_outcome& out) {
-  auto ticket = take_from_lease(ctx.lease_key, ctx.request, ctx.day);
-  if (!ticket) return false;
-  renew_early(ctx.lease_key, ctx.request);
-  check_alerts(cfg, *ctx.p, *ticket);
-  out.ticket = std::move(ticket);
+  auto it = leases_.find(ctx.lease_key);
+  if (it == leases_.end() || !take_from_lease(it->second, ctx, out.ticket)) return false;
+  renew_early(it->first, it->second, ctx.request);
+  check_alerts(cfg, *ctx.p, *out.ticket);
   return true;
 }
 
 std::optional<budget_outcome> budget_gate::charge_now(const config& cfg, const forward_plan& plan,
                                                       charge_context& ctx) {
-  budget_outcome out;
+  // Built in place and returned as it is: a budget_outcome is costly to move.
+  std::optional<budget_outcome> result(std::in_place);
+  budget_outcome& out = *result;
   if (!ctx.p) {
-    out.ticket = budget_ticket{};
+    out.ticket.emplace();
     out.ticket->usage_day = utc_day_label(ctx.now);
     out.ticket->client = plan.who->id;
-    return out;
+    return result;
   }
   // A call of a leased block costs no store round trip.
-  if (spend_from_lease(cfg, ctx, out)) return out;
+  if (spend_from_lease(cfg, ctx, out)) return result;
   if (auto memo = refused_.find(ctx.lease_key); memo != refused_.end()) {
     const refusal_memo& m = memo->second;
     if (m.day == ctx.day.label && m.limits == ctx.request.limits &&
-        std::chrono::steady_clock::now() < m.until)
-      return refusal_of(m.result, m.counts, m.limits, ctx.day);
+        std::chrono::steady_clock::now() < m.until) {
+      out = refusal_of(m.result, m.counts, m.limits, ctx.day);
+      return result;
+    }
     refused_.erase(memo);
   }
-  return std::nullopt;
+  // Every return names `result`, so that it is built in the caller's place.
+  result.reset();
+  return result;
 }
 
 awaitable<budget_outcome> budget_gate::charge_from_store(const config& cfg,
@@ -113,6 +132,7 @@ awaitable<budget_outcome> budget_gate::charge_from_store(const config& cfg,
     if (fails_open(cfg, reply.error())) {
       out.ticket = budget_ticket{};
       out.ticket->usage_day = day.label;
+      out.ticket->usage_hour = ctx.hour;
       out.ticket->client = plan.who->id;
       co_return out;
     }
@@ -152,6 +172,7 @@ awaitable<budget_outcome> budget_gate::charge_from_store(const config& cfg,
   ticket.counts = spent;
   ticket.until_reset = day.until_reset;
   ticket.usage_day = day.label;
+  ticket.usage_hour = ctx.hour;
   ticket.headers = rate_limit_fields_for(spent, request.limits, day.until_reset);
   check_alerts(cfg, *p, ticket);
   out.ticket = std::move(ticket);
@@ -241,7 +262,11 @@ awaitable<pace_outcome> budget_gate::pace(const config& cfg, const forward_plan&
 std::int64_t budget_gate::lease_block(const std::string& key, const budget_limits& limits) const {
   auto it = leases_.find(key);
   if (it == leases_.end()) return 1;  // first call: its reply tells how far the limits are
-  return lease_size::block(remaining_for_client(it->second.counts, limits), it->second.cap);
+  return lease_block(it->second, limits);
+}
+
+std::int64_t budget_gate::lease_block(const lease& l, const budget_limits& limits) {
+  return lease_size::block(remaining_for_client(l.counts, limits), l.cap);
 }
 
 budget_gate::lease& budget_gate::add_to_lease(const std::string& key,
@@ -282,11 +307,8 @@ budget_gate::lease& budget_gate::add_to_lease(const std::string& key,
 // Far from the limits, a block is renewed in the background once half of it is
 // spent, so that calls under steady load rarely wait for the store. Only one renewal per
 // lease at a time; blocks under 8 calls (near a limit) are never taken ahead of need.
-void budget_gate::renew_early(const std::string& key, const charge_request& request) {
-  auto it = leases_.find(key);
-  if (it == leases_.end()) return;
-  lease& l = it->second;
-  const std::int64_t block = lease_block(key, request.limits);
+void budget_gate::renew_early(const std::string& key, lease& l, const charge_request& request) {
+  const std::int64_t block = lease_block(l, request.limits);
   if (l.arriving || block < 8 || l.left > block / 2) return;
   charge_request renewal = request;
   renewal.min_calls = 1;
@@ -319,21 +341,19 @@ void budget_gate::block_arrived(const std::string& key,
   arriving->cancel();
 }
 
-std::optional<budget_ticket> budget_gate::take_from_lease(const std::string& key,
-                                                          const charge_request& request,
-                                                          const pool_day& day) {
-  auto it = leases_.find(key);
-  if (it == leases_.end()) return std::nullopt;
-  lease& l = it->second;
+bool budget_gate::take_from_lease(lease& l, const charge_context& ctx,
+                                  std::optional<budget_ticket>& into) {
+  const charge_request& request = ctx.request;
+  const pool_day& day = ctx.day;
   bool same = l.where.day == request.where.day && l.limits == request.limits;
   if (!same) {
     give_back(l);
     l.left = 0;
   }
-  if (l.left <= 0) return std::nullopt;  // keep the entry: its counts size the next block
+  if (l.left <= 0) return false;  // keep the entry: its counts size the next block
   --l.left;
   l.last_used = std::chrono::steady_clock::now();
-  budget_ticket ticket;
+  budget_ticket& ticket = into.emplace();
   ticket.counted = true;
   ticket.leased = true;
   ticket.where = l.where;
@@ -345,8 +365,9 @@ std::optional<budget_ticket> budget_gate::take_from_lease(const std::string& key
   ticket.counts.client_used -= l.left;
   ticket.until_reset = day.until_reset;
   ticket.usage_day = day.label;
+  ticket.usage_hour = ctx.hour;
   ticket.headers = rate_limit_fields_for(ticket.counts, ticket.limits, day.until_reset);
-  return ticket;
+  return true;
 }
 
 void budget_gate::give_back(lease& l) {
@@ -491,16 +512,36 @@ void budget_gate::observe_upstream(const budget_ticket& ticket, std::string_view
 void budget_gate::record_usage(const budget_ticket& ticket, const forward_plan& plan,
                                unsigned status) {
   const pool* p = plan.env->counted_in;
+  const int status_class = static_cast<int>(status / 100);
+  int hour = -1;
+  if (p)
+    hour = ticket.usage_hour >= 0
+               ? ticket.usage_hour
+               : clock_of(*p).hour.at(*shared_.zone_of(*p), std::chrono::system_clock::now());
+  const std::string_view pool_name = p ? std::string_view(p->name) : std::string_view{};
+  if (last_line_) {
+    const usage_line& last = *last_line_;
+    if (last.hour == hour && last.status_class == status_class && last.area_ == plan.area_ &&
+        last.access_ == plan.needed && last.day == ticket.usage_day &&
+        last.client == plan.who->id && last.environment == plan.env->name &&
+        last.pool == pool_name) {
+      ++*last_calls_;
+      schedule_usage_flush();
+      return;
+    }
+  }
   usage_line line{ticket.usage_day,
                   plan.who->id,
                   plan.env->name,
                   plan.area_,
                   plan.needed,
-                  static_cast<int>(status / 100),
-                  p ? p->name : std::string{},
-                  p ? clocks_[p->name].hour.at(*shared_.zone_of(*p), std::chrono::system_clock::now())
-                    : -1};
-  ++usage_pending_[std::move(line)];
+                  status_class,
+                  std::string(pool_name),
+                  hour};
+  auto [it, added] = usage_pending_.try_emplace(std::move(line), 0);
+  ++it->second;
+  last_line_ = &it->first;
+  last_calls_ = &it->second;
   schedule_usage_flush();
 }
 
@@ -542,6 +583,8 @@ void budget_gate::flush_usage() {
     if (!line.pool.empty()) hourly[{line.pool, line.day, line.hour}] += calls;
   }
   usage_pending_.clear();
+  last_line_ = nullptr;
+  last_calls_ = nullptr;
   for (auto& [key, calls] : hourly)
     store_->record_hourly(std::get<0>(key), std::get<1>(key), std::get<2>(key), calls);
 }

@@ -30,6 +30,7 @@ struct budget_ticket {
   budget_state counts;
   std::chrono::seconds until_reset{0};
   std::string usage_day;
+  int usage_hour = -1;  // the pool's local hour when charged (-1: none, worked out at usage)
   std::optional<rate_limit_fields> headers;
 };
 
@@ -62,6 +63,7 @@ class budget_gate {
     pool_day day;
     charge_request request;
     std::string lease_key;  // "pool|client"
+    int hour = -1;          // the pool's local hour at `now`: the ticket's usage hour
   };
   charge_context context_for(const forward_plan& plan);
 
@@ -131,12 +133,12 @@ class budget_gate {
   // Adds `calls` (counted in the store, not spent) to a lease; see budget_gate.cpp.
   lease& add_to_lease(const std::string& key, const charge_request& request,
                       const charge_reply& reply, std::int64_t calls, bool renewal);
-  void renew_early(const std::string& key, const charge_request& request);
   void give_back_calls(const pool_day_key& where, const std::string& client, std::int64_t calls);
   std::int64_t lease_block(const std::string& key, const budget_limits& limits) const;
-  std::optional<budget_ticket> take_from_lease(const std::string& key,
-                                               const charge_request& request,
-                                               const pool_day& day);
+  static std::int64_t lease_block(const lease& l, const budget_limits& limits);
+  void renew_early(const std::string& key, lease& l, const charge_request& request);
+  // Spends one call of `l` into `into`; false when the lease has none for this day and limits.
+  bool take_from_lease(lease& l, const charge_context& ctx, std::optional<budget_ticket>& into);
   void give_back(lease& l);
   void start_lease_returns();
 
@@ -169,11 +171,18 @@ class budget_gate {
   gateway& shared_;
   executor ex_;
   std::map<usage_line, std::int64_t> usage_pending_;
+  // The line the last call was counted in (null once usage_pending_ is flushed): calls in a
+  // row on one line add to it without building a line and searching the map.
+  const usage_line* last_line_ = nullptr;
+  std::int64_t* last_calls_ = nullptr;
   struct pool_clock {  // per pool: its day and local hour, worked out once, not per call
     pool_day_memo day;
     local_hour_memo hour;
   };
-  std::unordered_map<std::string, pool_clock> clocks_;
+  std::unordered_map<std::string, pool_clock> clocks_;  // never erased
+  pool_clock& clock_of(const pool& p);
+  std::string_view last_clock_name_;  // the key of last_clock_ in clocks_
+  pool_clock* last_clock_ = nullptr;
   bool usage_flush_scheduled_ = false;
   std::chrono::steady_clock::time_point last_usage_flush_{};
   steady_timer usage_timer_;

@@ -45,7 +45,7 @@ gateway::gateway(config_ptr initial)
 const date::time_zone* gateway::zone_of(const pool& p) const {
   // Resolved at load; a pool whose config named no zone is on UTC, looked up once.
   if (p.zone) return p.zone;
-  if (p.timezone == "UTC") {
+  if (std::string_view(p.timezone) == "UTC") {
     static const date::time_zone* const utc = find_zone("UTC");
     return utc;
   }
