@@ -95,7 +95,14 @@ class labeled {
   };
   static std::size_t hash_of(const labels& values);
   static bool same(const slot& s, const labels& values);
+  static std::uint64_t next_id() {
+    static std::atomic<std::uint64_t> counter{1};
+    return counter.fetch_add(1, std::memory_order_relaxed);
+  }
 
+  // Unique in the process (never reused, unlike an address): names the family a thread's
+  // last-found series belongs to.
+  const std::uint64_t id_ = next_id();
   std::unique_ptr<slot[]> slots_;
   std::size_t capacity_;
   std::function<std::unique_ptr<T>()> make_;
@@ -207,6 +214,16 @@ bool labeled<T, N>::same(const slot& s, const labels& values) {
 
 template <class T, std::size_t N>
 T& labeled<T, N>::at(const labels& values) {
+  // Each thread keeps the series it found last in each family (eight places, by the
+  // family's id): a loop's calls in a row are mostly of one client, and comparing its labels
+  // costs less than hashing them. (A filled slot never changes or moves.)
+  struct found_series {
+    std::uint64_t family = 0;
+    slot* found = nullptr;
+  };
+  thread_local std::array<found_series, 8> found;
+  found_series& last = found[id_ % found.size()];
+  if (last.family == id_ && same(*last.found, values)) return *last.found->value;
   std::size_t start = hash_of(values) % capacity_;
   for (std::size_t probe = 0; probe < capacity_; ++probe) {
     slot& s = slots_[(start + probe) % capacity_];
@@ -223,7 +240,11 @@ T& labeled<T, N>::at(const labels& values) {
     }
     // Another thread is filling this slot: it is done in a few instructions, wait for it.
     while (state == writing) state = s.state.load(std::memory_order_acquire);
-    if (same(s, values)) return *s.value;
+    if (same(s, values)) {
+      last.family = id_;
+      last.found = &s;
+      return *s.value;
+    }
   }
   overflowed_.store(true, std::memory_order_relaxed);
   return *overflow_;

@@ -222,3 +222,25 @@ TEST_CASE("label sets past the table's capacity share the _other series") {
   CHECK(total == 10);
   CHECK(other);
 }
+
+TEST_CASE("a thread's last-found series is used only for the same labels and the same family") {
+  auto make = [] { return std::make_unique<counter>(); };
+  labeled<counter, 2> a(16, make), b(16, make);
+  a.at({"patron-requests", "production"}).inc();
+  a.at({"patron-requests", "production"}).inc();  // the thread's last series
+  a.at({"patron-requests", "sandbox"}).inc();     // same client, another environment
+  a.at({"patron-request", "production"}).inc();   // a prefix of the last client
+  b.at({"patron-requests", "production"}).inc();  // another family, the same labels
+  a.at({"patron-requests", "production"}).inc();
+  CHECK(a.at({"patron-requests", "production"}).value() == 3);
+  CHECK(a.at({"patron-requests", "sandbox"}).value() == 1);
+  CHECK(a.at({"patron-request", "production"}).value() == 1);
+  CHECK(b.at({"patron-requests", "production"}).value() == 1);
+  {
+    // A family gone and another made, perhaps where it was: nothing of the old one is used.
+    labeled<counter, 2> gone(16, make);
+    gone.at({"reports", "production"}).inc(5);
+  }
+  labeled<counter, 2> fresh(16, make);
+  CHECK(fresh.at({"reports", "production"}).value() == 0);
+}
