@@ -6,8 +6,11 @@
 #include <array>
 #include <cstddef>
 #include <cstring>
+#include <memory>
+#include <new>
 #include <optional>
 #include <string_view>
+#include <type_traits>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -130,6 +133,24 @@ struct field {
 
   // With whole_line: the line in the header, CRLF included.
   std::string_view line() const { return {name.data(), name.size() + value.size() + 4}; }
+};
+
+// Room for up to `n` fields, left uninitialised: only the first ones put there are read. (A
+// recognised message is made for every call; zeroing room for 32 fields cost more than
+// reading the few it has.)
+template <std::size_t n>
+class field_room {
+ public:
+  field_room() {}  // NOLINT: the room stays uninitialised on purpose
+  void put(std::size_t i, const field& f) { std::construct_at(at(i), f); }
+  const field& operator[](std::size_t i) const {
+    return *std::launder(reinterpret_cast<const field*>(bytes_) + i);
+  }
+
+ private:
+  field* at(std::size_t i) { return reinterpret_cast<field*>(bytes_) + i; }
+  static_assert(std::is_trivially_destructible_v<field>);
+  alignas(field) std::byte bytes_[n * sizeof(field)];
 };
 
 // Calls visit(f) for each field line of `header` from `at` (a line's start) to the blank line,

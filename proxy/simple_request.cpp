@@ -86,7 +86,7 @@ bool recognise_simple_request(std::string_view header, std::size_t max_header_by
     }
     if (is_method_override(name)) r.has_method_override = f.replaced = true;
     f.hop_by_hop = is_hop_by_hop(name);
-    r.fields[r.field_count++] = f;
+    r.fields.put(r.field_count++, f);
     return true;
   });
   if (!plain) return false;

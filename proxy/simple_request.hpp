@@ -28,7 +28,7 @@ struct simple_request {
   std::array<std::string_view, max_authorizations> authorization{};
   std::size_t authorization_count = 0;
   std::size_t header_bytes = 0;        // through the blank line
-  std::array<simple_fields::field, max_fields> fields{};
+  simple_fields::field_room<max_fields> fields;  // the first field_count
   std::size_t field_count = 0;
 };
 

@@ -78,7 +78,7 @@ bool recognise_simple_response(std::string_view header, simple_response& r) {
         break;
     }
     f.hop_by_hop = is_hop_by_hop(name);
-    r.fields[r.field_count++] = f;
+    r.fields.put(r.field_count++, f);
     return true;
   });
   if (!plain) return false;

@@ -25,7 +25,7 @@ struct simple_response {
   bool keep_alive = true;          // the upstream keeps the connection open
   std::string_view exl_remaining;  // X-Exl-Api-Remaining as Alma sent it, if it did
   std::string_view status_line;    // without its CRLF (which follows it in the header)
-  std::array<simple_fields::field, max_fields> fields{};
+  simple_fields::field_room<max_fields> fields;  // the first field_count
   std::size_t field_count = 0;
 };
 
