@@ -9,16 +9,21 @@ bool contains_json(std::string_view accept) {
   return accept.find("application/json") != std::string_view::npos;
 }
 
+// Runs of text that need no escape go in one append each (refusals are answered at twice
+// the rate of forwarded calls: a byte at a time cost more than the rest of the body).
 void append_xml_escaped(std::string& out, std::string_view text) {
-  for (char c : text) {
-    switch (c) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      default: out += c;
+  for (;;) {
+    const std::size_t special = text.find_first_of("<>&\"'");
+    out.append(text.substr(0, special));
+    if (special == std::string_view::npos) return;
+    switch (text[special]) {
+      case '<': out.append("&lt;"); break;
+      case '>': out.append("&gt;"); break;
+      case '&': out.append("&amp;"); break;
+      case '"': out.append("&quot;"); break;
+      default: out.append("&apos;"); break;
     }
+    text.remove_prefix(special + 1);
   }
 }
 }  // namespace
@@ -41,10 +46,14 @@ std::string alma_error_body(body_format format, std::string_view code,
         {"result", nullptr}};
     return boost::json::serialize(body);
   }
-  std::string out =
+  static constexpr std::string_view opening =
       R"(<?xml version="1.0" encoding="UTF-8" standalone="yes"?>)"
       R"(<web_service_result xmlns="http://com/exlibris/urm/general/xmlbeans">)"
       "<errorsExist>true</errorsExist><errorList><error><errorCode>";
+  std::string out;
+  // Room for the whole body unless the texts hold characters to escape.
+  out.reserve(opening.size() + 120 + code.size() + message.size() + tracking_id.size());
+  out.append(opening);
   append_xml_escaped(out, code);
   out += "</errorCode><errorMessage>";
   append_xml_escaped(out, message);

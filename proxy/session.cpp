@@ -746,8 +746,6 @@ class session {
   }
 
   awaitable<void> send_refusal(call& c, refusal r) {
-    http::response<http::string_body> res{static_cast<http::status>(r.status), c.version};
-    res.set(http::field::content_type, content_type_of(c.format));
     char retry_after[24];
     std::string_view retry_after_text;
     if (r.retry_after_seconds) {
@@ -755,17 +753,17 @@ class session {
       retry_after_text = {retry_after, static_cast<std::size_t>(end - retry_after)};
     }
     const added_fields added(c.id, c.rate_headers, retry_after_text);
-    res.body() = alma_error_body(c.format, r.code, r.message, c.id);
-    res.keep_alive(c.keep_alive);
-    res.prepare_payload();
-    if (c.head) res.body().clear();
+    std::string body = alma_error_body(c.format, r.code, r.message, c.id);
     c.record.status = r.status;
     c.record.error_code = r.code;
     if (c.record.outcome.empty()) c.record.outcome = "refused";
-    c.record.bytes_out = c.head ? 0 : res.body().size();
+    c.record.bytes_out = c.head ? 0 : body.size();
     log_call(c);
-    const std::string head = wire_header(res, added.fields());
-    const std::array<net::const_buffer, 2> out{net::buffer(head), net::buffer(res.body())};
+    // (A HEAD call is told the length of the body it does not get.)
+    const std::string head = own_response_header(r.status, c.version, content_type_of(c.format),
+                                                 body.size(), c.keep_alive, added.fields());
+    if (c.head) body.clear();
+    const std::array<net::const_buffer, 2> out{net::buffer(head), net::buffer(body)};
     std::size_t sent = 0;
     error_code ec;
     if (!write_now(stream_, out, sent, ec))

@@ -62,3 +62,23 @@ TEST_CASE("wire_header writes the extra fields after the message's own, as if in
   CHECK(wire_header(res, extra) == beast_header(expected.base()));
   CHECK(wire_header(res, {}) == beast_header(res.base()));
 }
+
+TEST_CASE("own_response_header writes what Beast's message of the same fields would") {
+  const std::array<extra_field, 2> extra{
+      {{"X-Request-Id", "0123456789abcdef"}, {"Retry-After", "3600"}}};
+  for (unsigned status : {400u, 401u, 403u, 404u, 413u, 429u, 502u, 503u, 504u})
+    for (unsigned version : {10u, 11u})
+      for (bool keep_alive : {true, false})
+        for (std::size_t length : {std::size_t{0}, std::size_t{7}, std::size_t{312}}) {
+          CAPTURE(status);
+          CAPTURE(version);
+          CAPTURE(keep_alive);
+          http::response<http::string_body> res{static_cast<http::status>(status), version};
+          res.set(http::field::content_type, "application/json;charset=UTF-8");
+          res.body() = std::string(length, 'x');
+          res.keep_alive(keep_alive);
+          res.prepare_payload();
+          CHECK(own_response_header(status, version, "application/json;charset=UTF-8", length,
+                                    keep_alive, extra) == wire_header(res, extra));
+        }
+}
