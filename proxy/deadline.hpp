@@ -26,9 +26,13 @@ class deadline {
       : state_(std::make_shared<state>(ex, stream)) {}
 
   // The operations that follow must end within `timeout` of now, or the connection is closed.
-  void start(std::chrono::milliseconds timeout) {
+  void start(std::chrono::milliseconds timeout) { start_until(clock::now() + timeout); }
+
+  // The same with the moment given: several reads that together must end by `due` (a
+  // header's, under its timeout from its first byte).
+  void start_until(clock::time_point due) {
     auto& s = *state_;
-    s.due = clock::now() + timeout;
+    s.due = due;
     // Armed for later than this (or not armed): arm it for this. Armed earlier: it fires,
     // finds the deadline not yet come, and waits again.
     if (s.due < s.armed_for) arm(state_, s.due);

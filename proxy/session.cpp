@@ -76,16 +76,16 @@ error_code read_failure(const error_code& read_ec,
   return ec;
 }
 
-// Reads a message's header into `parser` with the stream's own reads, each within `timeout`:
+// Reads a message's header into `parser` with the stream's own reads, all of them by `due`:
 // http::async_read_header's two composed layers over the read cost more than the read itself.
 // The errors are Beast's (read_failure; a deadline passed is beast::error::timeout).
 template <class Stream, bool is_request>
-awaitable<error_code> read_header(Stream& stream, deadline& watch,
-                                  std::chrono::milliseconds timeout, beast::flat_buffer& buffer,
+awaitable<error_code> read_header(Stream& stream, deadline& watch, deadline::clock::time_point due,
+                                  beast::flat_buffer& buffer,
                                   http::parser<is_request, http::buffer_body>& parser) {
   error_code ec;
   while (!parse_buffered_header(parser, buffer, ec)) {
-    watch.start(timeout);
+    watch.start_until(due);
     auto [rec, n] =
         co_await stream.async_read_some(buffer.prepare(beast::read_size(buffer, 65536)),
                                         use_tuple_on<Stream>);
@@ -225,6 +225,8 @@ class session {
     std::optional<simple_request> simple;
     error_code ec;
     bool received_now = false;
+    // The whole header within the header timeout (from its first bytes), however it trickles.
+    std::optional<deadline::clock::time_point> header_due;
     for (;;) {
       const auto held = buffer_.data();
       const std::string_view bytes(static_cast<const char*>(held.data()), held.size());
@@ -246,7 +248,8 @@ class session {
           if (got > 0) continue;
         }
       }
-      watch_.start(limit.client_header_timeout);
+      if (!header_due) header_due = deadline::clock::now() + limit.client_header_timeout;
+      watch_.start_until(*header_due);
       auto [rec, n] = co_await stream_.async_read_some(
           buffer_.prepare(beast::read_size(buffer_, 65536)), use_tuple_on<Stream>);
       watch_.stop();
@@ -257,7 +260,10 @@ class session {
       buffer_.commit(n);
     }
     if (!simple && !ec)
-      ec = co_await read_header(stream_, watch_, limit.client_header_timeout, buffer_, parser);
+      ec = co_await read_header(stream_, watch_,
+                                header_due.value_or(deadline::clock::now() +
+                                                    limit.client_header_timeout),
+                                buffer_, parser);
     struct consume_when_done {
       beast::flat_buffer& buffer;
       std::size_t bytes;
@@ -560,6 +566,8 @@ class session {
     // anything else, or a body still on its way, goes through Beast's parser.
     std::optional<simple_response> simple;
     error_code ec;
+    // The whole header within the response timeout, however it trickles.
+    std::optional<deadline::clock::time_point> answer_due;
     for (;;) {
       const auto held = connection.buffer.data();
       const std::string_view bytes(static_cast<const char*>(held.data()), held.size());
@@ -573,7 +581,8 @@ class session {
       }
       // Not whole, or not framed as the recogniser expects: Beast's parser judges it.
       if (parse_buffered_header(response, connection.buffer, ec)) break;
-      connection.watch.start(limit.upstream_response_timeout);
+      if (!answer_due) answer_due = deadline::clock::now() + limit.upstream_response_timeout;
+      connection.watch.start_until(*answer_due);
       auto [rec, n] = co_await upstream.async_read_some(
           connection.buffer.prepare(beast::read_size(connection.buffer, 65536)),
           use_tuple_on<Upstream>);
@@ -585,7 +594,9 @@ class session {
       connection.buffer.commit(n);
     }
     if (!simple && !ec)
-      ec = co_await read_header(upstream, connection.watch, limit.upstream_response_timeout,
+      ec = co_await read_header(upstream, connection.watch,
+                                answer_due.value_or(deadline::clock::now() +
+                                                    limit.upstream_response_timeout),
                                 connection.buffer, response);
     if (ec) {
       if (connection.reused && bodyless &&

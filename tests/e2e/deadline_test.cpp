@@ -126,3 +126,41 @@ TEST_CASE("deadline: an operation that failed by itself is not called a timeout"
   CHECK(r.ec == net::error::eof);
   CHECK_FALSE(expired);
 }
+
+TEST_CASE("deadline: reads under one start_until end by it, however the bytes trickle") {
+  connected_pair p;
+  int reads = 0;
+  error_code last;
+  std::chrono::steady_clock::duration took{};
+  net::co_spawn(p.io, [&]() -> awaitable<void> {
+    deadline watch(p.server.get_executor(), p.server);
+    // A byte every 50 ms for two seconds: each read ends in time, the whole does not.
+    net::co_spawn(p.io, [&]() -> awaitable<void> {
+      for (int i = 0; i < 40; ++i) {
+        co_await after(50ms);
+        error_code ignored;
+        net::write(p.client.socket(), net::buffer("x", 1), ignored);
+        if (ignored) co_return;
+      }
+    }, net::detached);
+    const auto began = std::chrono::steady_clock::now();
+    const auto due = began + 300ms;
+    for (;;) {
+      char byte;
+      watch.start_until(due);
+      auto [ec, n] = co_await p.server.async_read_some(net::buffer(&byte, 1), use_tuple);
+      watch.stop();
+      if (ec) {
+        last = watch.reason(ec);
+        break;
+      }
+      ++reads;
+    }
+    took = std::chrono::steady_clock::now() - began;
+  }, net::detached);
+  p.io.run_for(10s);
+  CHECK(last == beast::error::timeout);
+  CHECK(reads >= 2);
+  CHECK(took >= 300ms);
+  CHECK(took < 1500ms);  // by its own deadline, long before the bytes stopped
+}

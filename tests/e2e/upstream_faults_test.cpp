@@ -139,6 +139,12 @@ class script_connection {
     ::setsockopt(socket_.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &bound, sizeof bound);
   }
   void send(const std::string& bytes) { asio::write(socket_, asio::buffer(bytes)); }
+  // From another thread while this one reads: a plain send(2), touching no Asio state. False
+  // once the connection is gone.
+  bool send_from_other_thread(const std::string& bytes) {
+    return ::send(socket_.native_handle(), bytes.data(), bytes.size(), MSG_NOSIGNAL) ==
+           static_cast<ssize_t>(bytes.size());
+  }
   // One response with a Content-Length body; empty if the connection ended first.
   std::string response() {
     for (;;) {
@@ -308,6 +314,33 @@ TEST_CASE("a script's header that never ends: the connection closes at client_he
   script.send("GET /almaws/v1/bibs/1 HTTP/1.1\r\nHost: 127.0.0.1\r\n");
   CHECK(script.closed_by_gateway());
   CHECK(steady_clock::now() - began >= 250ms);
+  CHECK(upstream.requests() == 0);
+}
+
+TEST_CASE("a header that trickles in is closed at client_header_timeout from its first bytes") {
+  scripted_upstream upstream([](int) { return scripted_reply{ok_reply, false}; });
+  gateway_server gateway(gateway_options{
+      .config_text = gateway_config(upstream.port(), "limits: { client_header_timeout: 300ms }\n"),
+      .env = {{"FAULT_KEY", fault_key}}});
+  script_connection script(gateway.port());
+  const auto began = steady_clock::now();
+  script.send("GET /almaws/v1/bibs/1 HTTP/1.1\r\n");
+  // A field line every 100 ms for up to three seconds: each read is in time, the header never
+  // ends. (Sent from another thread; the connection's close shows in the reads below.)
+  std::atomic<bool> stop{false};
+  std::thread trickle([&] {
+    for (int i = 0; i < 30 && !stop; ++i) {
+      std::this_thread::sleep_for(100ms);  // the script's own pace, not a wait for a condition
+      if (!script.send_from_other_thread("X-Slow-" + std::to_string(i) + ": x\r\n")) return;
+    }
+  });
+  const bool closed = script.closed_by_gateway();
+  const auto took = steady_clock::now() - began;
+  stop = true;
+  trickle.join();
+  CHECK(closed);
+  CHECK(took >= 250ms);
+  CHECK(took < 2s);  // by the header's deadline, not when the script stops sending
   CHECK(upstream.requests() == 0);
 }
 
