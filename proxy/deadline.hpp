@@ -11,6 +11,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 
 #include "proxy/io.hpp"
 
@@ -82,6 +83,21 @@ class deadline {
   }
 
   std::shared_ptr<state> state_;
+};
+
+// The moment `timeout` after the first time it is asked for: the reads of one header share it
+// (the header's timeout runs from its first read), and a header already whole reads no clock.
+class due_from_first_read {
+ public:
+  explicit due_from_first_read(std::chrono::milliseconds timeout) : timeout_(timeout) {}
+  deadline::clock::time_point get() {
+    if (!at_) at_ = deadline::clock::now() + timeout_;
+    return *at_;
+  }
+
+ private:
+  std::chrono::milliseconds timeout_;
+  std::optional<deadline::clock::time_point> at_;
 };
 
 }  // namespace almagate

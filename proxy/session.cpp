@@ -225,8 +225,8 @@ class session {
     std::optional<simple_request> simple;
     error_code ec;
     bool received_now = false;
-    // The whole header within the header timeout (from its first bytes), however it trickles.
-    std::optional<deadline::clock::time_point> header_due;
+    // The whole header within the header timeout (from its first read), however it trickles.
+    due_from_first_read header_due(limit.client_header_timeout);
     for (;;) {
       const auto held = buffer_.data();
       const std::string_view bytes(static_cast<const char*>(held.data()), held.size());
@@ -248,8 +248,7 @@ class session {
           if (got > 0) continue;
         }
       }
-      if (!header_due) header_due = deadline::clock::now() + limit.client_header_timeout;
-      watch_.start_until(*header_due);
+      watch_.start_until(header_due.get());
       auto [rec, n] = co_await stream_.async_read_some(
           buffer_.prepare(beast::read_size(buffer_, 65536)), use_tuple_on<Stream>);
       watch_.stop();
@@ -260,10 +259,7 @@ class session {
       buffer_.commit(n);
     }
     if (!simple && !ec)
-      ec = co_await read_header(stream_, watch_,
-                                header_due.value_or(deadline::clock::now() +
-                                                    limit.client_header_timeout),
-                                buffer_, parser);
+      ec = co_await read_header(stream_, watch_, header_due.get(), buffer_, parser);
     struct consume_when_done {
       beast::flat_buffer& buffer;
       std::size_t bytes;
@@ -567,7 +563,7 @@ class session {
     std::optional<simple_response> simple;
     error_code ec;
     // The whole header within the response timeout, however it trickles.
-    std::optional<deadline::clock::time_point> answer_due;
+    due_from_first_read answer_due(limit.upstream_response_timeout);
     for (;;) {
       const auto held = connection.buffer.data();
       const std::string_view bytes(static_cast<const char*>(held.data()), held.size());
@@ -581,8 +577,7 @@ class session {
       }
       // Not whole, or not framed as the recogniser expects: Beast's parser judges it.
       if (parse_buffered_header(response, connection.buffer, ec)) break;
-      if (!answer_due) answer_due = deadline::clock::now() + limit.upstream_response_timeout;
-      connection.watch.start_until(*answer_due);
+      connection.watch.start_until(answer_due.get());
       auto [rec, n] = co_await upstream.async_read_some(
           connection.buffer.prepare(beast::read_size(connection.buffer, 65536)),
           use_tuple_on<Upstream>);
@@ -594,10 +589,8 @@ class session {
       connection.buffer.commit(n);
     }
     if (!simple && !ec)
-      ec = co_await read_header(upstream, connection.watch,
-                                answer_due.value_or(deadline::clock::now() +
-                                                    limit.upstream_response_timeout),
-                                connection.buffer, response);
+      ec = co_await read_header(upstream, connection.watch, answer_due.get(), connection.buffer,
+                                response);
     if (ec) {
       if (connection.reused && bodyless &&
           (ec == http::error::end_of_stream || ec == net::error::connection_reset))
