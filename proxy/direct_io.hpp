@@ -13,11 +13,13 @@
 
 #include "proxy/deadline.hpp"
 #include "proxy/io.hpp"
+#include "proxy/tls_socket.hpp"
 
 namespace almagate {
 
-// Whether `Stream` is a plain TCP stream (TLS streams keep the asynchronous path: a record
-// half written cannot be resumed by anything but the TLS engine).
+// Whether `Stream` is a plain TCP stream. A script's TLS stream keeps the asynchronous path (a
+// record half written cannot be resumed by anything but Asio's TLS engine); an upstream's
+// (tls_socket) writes at once through OpenSSL.
 template <class Stream>
 inline constexpr bool is_plain_stream = std::is_same_v<Stream, plain_stream>;
 
@@ -61,15 +63,17 @@ inline std::size_t receive_now(plain_stream& stream, net::mutable_buffer into, e
   return 0;
 }
 
-// Sends what the kernel takes of `buffers` now (plain TCP; TLS sends nothing here). True: all
+// Sends what the kernel takes of `buffers` now (plain TCP and upstream TLS; a script's TLS
+// connection sends nothing here). True: all
 // of it went, or the connection failed (`ec`). False: `sent` bytes went; write_rest sends the
 // others. Callers use the two directly rather than through write_all where a call's
 // coroutine frame counts.
 template <class Stream, class ConstBuffers>
 bool write_now(Stream& stream, const ConstBuffers& buffers, std::size_t& sent, error_code& ec) {
   sent = 0;
-  if constexpr (is_plain_stream<Stream>) {
-    sent = send_now(stream, buffers, ec);
+  if constexpr (is_plain_stream<Stream> || std::is_same_v<Stream, tls_socket>) {
+    if constexpr (is_plain_stream<Stream>) sent = send_now(stream, buffers, ec);
+    else sent = stream.write_now(buffers, ec);
     if (ec == net::error::would_block) ec = {};
     return ec || sent == net::buffer_size(buffers);
   } else {

@@ -24,16 +24,21 @@ using awaitable = net::awaitable<T, executor>;
 // co_await op(..., use_tuple) yields {error_code, ...} instead of throwing.
 inline constexpr auto use_tuple = net::as_tuple(net::use_awaitable_t<executor>{});
 
-// The same for a read or write on `Stream` on a call's path: on plain TCP the operation is
-// deferred and started by the awaiting coroutine itself, where use_tuple wraps it in a
-// coroutine frame of its own (an allocation and a resumption more). Beast's ssl_stream (and
-// its http operations) take only completion tokens of the older kind: use_tuple.
+// The same for a read or write on `Stream` on a call's path: the operation is deferred and
+// started by the awaiting coroutine itself, where use_tuple wraps it in a coroutine frame of
+// its own (an allocation and a resumption more). Beast's ssl_stream (and its http operations)
+// takes only completion tokens of the older kind: use_tuple. It serves only scripts that
+// reach the gateway over TLS; upstream TLS is proxy/tls_socket.hpp.
+template <class Stream>
+struct beast_ssl : std::false_type {};
+template <class Next>
+struct beast_ssl<beast::ssl_stream<Next>> : std::true_type {};
 template <class Stream>
 inline constexpr auto use_tuple_on = [] {
-  if constexpr (std::is_same_v<Stream, beast::basic_stream<tcp, executor>>)
-    return net::as_tuple(net::deferred);
-  else
+  if constexpr (beast_ssl<Stream>::value)
     return use_tuple;
+  else
+    return net::as_tuple(net::deferred);
 }();
 
 using tcp_socket = net::basic_stream_socket<tcp, executor>;

@@ -15,6 +15,15 @@ bool looks_alive(upstream_connection& c) {
   if (n > 0) return false;                   // stray bytes: out of sync
   return errno == EAGAIN || errno == EWOULDBLOCK;
 }
+
+// The TLS handshake, by `due` (the connection is closed then).
+awaitable<error_code> handshake(tls_socket& tls, deadline::clock::time_point due) {
+  deadline watch(tls.get_executor(), tls.next_layer());
+  watch.start_until(due);
+  auto [ec, ignored] = co_await tls.async_handshake(use_tuple_on<tls_socket>);
+  watch.stop();
+  co_return watch.reason(ec);
+}
 }  // namespace
 
 std::unique_ptr<ssl::context> make_upstream_tls_context(const std::string& upstream_ca) {
@@ -83,26 +92,22 @@ awaitable<connect_result> upstream_pool::acquire(const upstream_url& upstream,
     co_return result;
   }
   tcp.socket().set_option(tcp::no_delay(true));
+  tcp.expires_never();
 
   if (!upstream.tls) {
-    tcp.expires_never();
     result.connection = std::make_unique<upstream_connection>(std::move(tcp));
   } else {
-    tls_stream tls(std::move(tcp), tls_context_);
-    if (!SSL_set_tlsext_host_name(tls.native_handle(), upstream.host.c_str())) {
+    tls_socket tls(std::move(tcp));
+    if (!tls.prepare_client(tls_context_, upstream.host, result.ec)) {
       result.failure = connect_failure::tls;
-      result.ec = error_code(static_cast<int>(::ERR_get_error()), net::error::get_ssl_category());
       co_return result;
     }
-    tls.set_verify_callback(ssl::host_name_verification(upstream.host));
-    auto [hec] = co_await tls.async_handshake(ssl::stream_base::client, use_tuple);
-    if (hec) {
+    if (auto hec = co_await handshake(tls, give_up_at)) {
       result.failure = hec == beast::error::timeout ? connect_failure::timeout
                                                     : connect_failure::tls;
       result.ec = hec;
       co_return result;
     }
-    beast::get_lowest_layer(tls).expires_never();
     result.connection = std::make_unique<upstream_connection>(std::move(tls));
   }
   result.connection->pool_key = key;

@@ -11,17 +11,18 @@
 #include "policy/config.hpp"
 #include "proxy/deadline.hpp"
 #include "proxy/io.hpp"
+#include "proxy/tls_socket.hpp"
 
 namespace almagate {
 
 // Held by pointer only: `watch` refers to the stream.
 struct upstream_connection {
   explicit upstream_connection(plain_stream s) : stream(std::move(s)), watch(tcp().get_executor(), tcp()) {}
-  explicit upstream_connection(tls_stream s) : stream(std::move(s)), watch(tcp().get_executor(), tcp()) {}
+  explicit upstream_connection(tls_socket s) : stream(std::move(s)), watch(tcp().get_executor(), tcp()) {}
   upstream_connection(const upstream_connection&) = delete;
   upstream_connection& operator=(const upstream_connection&) = delete;
 
-  std::variant<plain_stream, tls_stream> stream;
+  std::variant<plain_stream, tls_socket> stream;
   deadline watch;  // of the read or write under way (Beast's stream timers stay unarmed)
   beast::flat_buffer buffer;  // bytes read past the last response
   std::string pool_key;

@@ -21,13 +21,14 @@ inline const std::string labels_token = "agt_labels-test-token-BBBBBBBBBBBBBBBBB
 struct fixture_options {
   std::string extra_config{};  // appended to the gateway's YAML
   bool gateway_tls = false;  // scripts reach the gateway over HTTPS
+  bool trust_upstream = true;  // false: the simulator's CA is not given (upstream_ca)
 };
 
 inline std::string gateway_yaml(const sim_server& sim, const fixture_options& options) {
   std::string upstream = sim.base_url();
   std::string yaml = "listen: \"127.0.0.1:0\"\n";
   yaml += "threads: 2\n";
-  yaml += "upstream_ca: \"" + sim.tls().ca_cert.string() + "\"\n";
+  if (options.trust_upstream) yaml += "upstream_ca: \"" + sim.tls().ca_cert.string() + "\"\n";
   if (options.gateway_tls)
     yaml += "tls: { cert: \"" + sim.tls().server_cert.string() + "\", key: \"" +
             sim.tls().server_key.string() + "\" }\n";

@@ -128,6 +128,19 @@ TEST_CASE("an unreachable upstream answers 502 GENERAL_ERROR") {
   CHECK(r.json().at("errorList").at("error").at(0).at("errorCode").as_string() == "GENERAL_ERROR");
 }
 
+TEST_CASE("an upstream whose certificate is not trusted: 502, and nothing reaches it") {
+  gateway_fixture f(fixture_options{.trust_upstream = false});
+  for (int i = 0; i < 2; ++i) {
+    auto r = f.client.get(f.url("/almaws/v1/bibs/1?format=json"),
+                          {{"Authorization", "apikey " + caiasoft_token}});
+    CHECK(r.status == 502);
+    CHECK(r.json().at("errorList").at("error").at(0).at("errorCode").as_string() ==
+          "GENERAL_ERROR");
+  }
+  CHECK(f.sim.requests().empty());
+  CHECK(f.gateway_output().find("certificate verify failed") != std::string::npos);
+}
+
 TEST_CASE("no key, token or password reaches the gateway's logs") {
   gateway_fixture f;
   f.client.get(f.url("/almaws/v1/bibs/1?apikey=" + caiasoft_token));
