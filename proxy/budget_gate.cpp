@@ -72,7 +72,7 @@ budget_gate::pool_clock& budget_gate::clock_of(const pool& p) {
 bool budget_gate::spend_from_lease(const config& cfg, charge_context& ctx, budget_outcome& out) {
   auto it = leases_.find(ctx.lease_key);
   if (it == leases_.end() || !take_from_lease(it->second, ctx, out.ticket)) return false;
-  renew_early(it->first, it->second, ctx.request);
+  renew_early(it->first, it->second, ctx.request, cfg.store_failure);
   check_alerts(cfg, *ctx.p, *out.ticket);
   return true;
 }
@@ -307,7 +307,8 @@ budget_gate::lease& budget_gate::add_to_lease(const std::string& key,
 // Far from the limits, a block is renewed in the background once half of it is
 // spent, so that calls under steady load rarely wait for the store. Only one renewal per
 // lease at a time; blocks under 8 calls (near a limit) are never taken ahead of need.
-void budget_gate::renew_early(const std::string& key, lease& l, const charge_request& request) {
+void budget_gate::renew_early(const std::string& key, lease& l, const charge_request& request,
+                              store_failure_mode mode) {
   const std::int64_t block = lease_block(l, request.limits);
   if (l.arriving || block < 8 || l.left > block / 2) return;
   charge_request renewal = request;
@@ -316,8 +317,12 @@ void budget_gate::renew_early(const std::string& key, lease& l, const charge_req
   net::co_spawn(
       ex_,
       [](budget_gate& self, std::string key, charge_request renewal,
-         std::shared_ptr<steady_timer> arriving) -> awaitable<void> {
+         std::shared_ptr<steady_timer> arriving, store_failure_mode mode) -> awaitable<void> {
         auto reply = co_await self.store_->charge(renewal);
+        if (!reply) self.note_renewal_error(reply.error().message(), mode);
+        else if (reply->counted_locally)
+          self.note_renewal_error("counting locally within this instance's share", mode);
+        else self.note_store_ok();
         bool charged = reply && reply->result == outcome::charged && !reply->counted_locally;
         if (reply && reply->result == outcome::charged && reply->counted_locally) {
           // Counted locally (store_failure: share) is never leased: the call goes back.
@@ -329,7 +334,7 @@ void budget_gate::renew_early(const std::string& key, lease& l, const charge_req
           self.add_to_lease(key, renewal, *reply, reply->granted, true);
         }
         self.block_arrived(key, arriving);
-      }(*this, key, std::move(renewal), l.block_on_its_way(ex_)),
+      }(*this, key, std::move(renewal), l.block_on_its_way(ex_), mode),
       net::detached);
 }
 
@@ -592,14 +597,25 @@ void budget_gate::flush_usage() {
 void budget_gate::note_store_error(std::string_view what, store_failure_mode mode) {
   shared_.metrics.store_errors_total.inc();
   shared_.metrics.store_failure_decisions_total(mode).inc();
-  if (shared_.store_down.exchange(true)) return;
+  if (!shared_.store_down.exchange(true)) log_outage_begins(what, "", mode);
+}
+
+void budget_gate::note_renewal_error(std::string_view what, store_failure_mode mode) {
+  shared_.metrics.store_errors_total.inc();
+  if (!shared_.store_down.exchange(true))
+    log_outage_begins(what, " (renewing a lease: its calls already leased go on first)", mode);
+}
+
+void budget_gate::log_outage_begins(std::string_view what, std::string_view context,
+                                    store_failure_mode mode) {
   std::string_view action = mode == store_failure_mode::open    ? "forwarding calls uncounted"
                             : mode == store_failure_mode::share ? "counting calls locally"
                                                                 : "refusing calls with 503";
   std::string_view name = mode == store_failure_mode::open    ? "open"
                           : mode == store_failure_mode::share ? "share"
                                                               : "closed";
-  shared_.log().error("budget store outage begins: {}; store_failure={}: {}", what, name, action);
+  shared_.log().error("budget store outage begins: {}{}; store_failure={}: {}", what, context,
+                      name, action);
 }
 
 void budget_gate::note_store_ok() {

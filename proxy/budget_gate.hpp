@@ -136,13 +136,18 @@ class budget_gate {
   void give_back_calls(const pool_day_key& where, const std::string& client, std::int64_t calls);
   std::int64_t lease_block(const std::string& key, const budget_limits& limits) const;
   static std::int64_t lease_block(const lease& l, const budget_limits& limits);
-  void renew_early(const std::string& key, lease& l, const charge_request& request);
+  void renew_early(const std::string& key, lease& l, const charge_request& request,
+                   store_failure_mode mode);
   // Spends one call of `l` into `into`; false when the lease has none for this day and limits.
   bool take_from_lease(lease& l, const charge_context& ctx, std::optional<budget_ticket>& into);
   void give_back(lease& l);
   void start_lease_returns();
 
   void note_store_error(std::string_view what, store_failure_mode mode);
+  // A store error that decided no call yet (a lease renewed in the background): the outage
+  // is noted at once, not when the leased calls run out.
+  void note_renewal_error(std::string_view what, store_failure_mode mode);
+  void log_outage_begins(std::string_view what, std::string_view context, store_failure_mode mode);
   // A store error: noted (logged once per outage, counted); true when store_failure is open.
   bool fails_open(const config& cfg, const boost::system::error_code& ec);
   // A charge that took the pool's day across an alert threshold claims the alert in the

@@ -134,3 +134,40 @@ TEST_CASE("Redis outage with store_failure: open forwards uncounted, then recove
 TEST_CASE("Redis outage with store_failure: share counts locally, then recovers") {
   outage("share");
 }
+
+TEST_CASE("a lease renewal that finds Redis gone says so at once; leased calls go on first") {
+  budget_fixture f({.daily_limit = 100000, .reserve_standard = 0, .reserve_batch = 0,
+                    .clients = {core}, .store = "redis", .store_failure = "closed"});
+  // One connection: one event loop, so the calls spend one lease. The first call is charged
+  // alone (its reply tells how far the limits are); the second takes a block of 64.
+  http_client c(client_options{.ca_file = f.sim.tls().ca_cert, .keep_alive = true});
+  auto call = [&] {
+    return c.get(f.url("/almaws/v1/bibs/1?format=json"), {{"Authorization", "apikey " + core.token()}})
+        .status;
+  };
+  REQUIRE(call() == 200);
+  REQUIRE(call() == 200);
+  f.redis->stop();
+  auto log = [&] { return f.gateways[0]->process().stderr_text(); };
+  // Past half the block the lease is renewed in the background; that renewal fails, and the
+  // outage is logged while the block still has calls.
+  int served = 0;
+  bool said = false;
+  for (int i = 0; i < 60 && !said; ++i) {
+    if (call() != 200) break;
+    ++served;
+    said = log().find("budget store outage begins") != std::string::npos;
+  }
+  CAPTURE(log());
+  CAPTURE(served);
+  CHECK(said);
+  CHECK(served > 0);
+  CHECK(served < 63);
+  CHECK(log().find("renewing a lease") != std::string::npos);
+  // Once the leased calls are spent, store_failure: closed refuses; the outage is not logged
+  // again.
+  int status = 200;
+  for (int i = 0; i < 200 && status == 200; ++i) status = call();
+  CHECK(status == 503);
+  CHECK(count_of(log(), "budget store outage begins") == 1);
+}
