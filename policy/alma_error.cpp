@@ -2,6 +2,8 @@
 
 #include <boost/json.hpp>
 
+#include <array>
+
 namespace almagate {
 
 namespace {
@@ -9,22 +11,31 @@ bool contains_json(std::string_view accept) {
   return accept.find("application/json") != std::string_view::npos;
 }
 
+// The bytes XML needs escaped in text and attribute values.
+constexpr std::array<bool, 256> xml_special = [] {
+  std::array<bool, 256> table{};
+  for (unsigned char c : std::string_view("<>&\"'")) table[c] = true;
+  return table;
+}();
+
 // Runs of text that need no escape go in one append each (refusals are answered at twice
-// the rate of forwarded calls: a byte at a time cost more than the rest of the body).
+// the rate of forwarded calls: a byte at a time cost more than the rest of the body). The
+// runs are found with a table, not find_first_of: that calls memchr once per byte.
 void append_xml_escaped(std::string& out, std::string_view text) {
-  for (;;) {
-    const std::size_t special = text.find_first_of("<>&\"'");
-    out.append(text.substr(0, special));
-    if (special == std::string_view::npos) return;
-    switch (text[special]) {
+  std::size_t run = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (!xml_special[static_cast<unsigned char>(text[i])]) continue;
+    out.append(text.substr(run, i - run));
+    switch (text[i]) {
       case '<': out.append("&lt;"); break;
       case '>': out.append("&gt;"); break;
       case '&': out.append("&amp;"); break;
       case '"': out.append("&quot;"); break;
       default: out.append("&apos;"); break;
     }
-    text.remove_prefix(special + 1);
+    run = i + 1;
   }
+  out.append(text.substr(run));
 }
 }  // namespace
 

@@ -104,6 +104,39 @@ TEST_CASE("XML error body escapes markup in every field") {
   CHECK(body.find("&&") == std::string::npos);
 }
 
+TEST_CASE("XML error body: every byte, alone and between others, escaped as one at a time") {
+  auto one_at_a_time = [](std::string_view text) {
+    std::string out;
+    for (char c : text) {
+      switch (c) {
+        case '<': out += "&lt;"; break;
+        case '>': out += "&gt;"; break;
+        case '&': out += "&amp;"; break;
+        case '"': out += "&quot;"; break;
+        case '\'': out += "&apos;"; break;
+        default: out += c;
+      }
+    }
+    return out;
+  };
+  auto message_of = [](const std::string& body) {
+    auto from = body.find("<errorMessage>") + 14;
+    return body.substr(from, body.find("</errorMessage>") - from);
+  };
+  for (int b = 0; b < 256; ++b) {
+    const std::string c(1, static_cast<char>(b));
+    // (Appended, not concatenated with +: GCC 12 warns wrongly about the latter.)
+    std::string between = "ab", repeated = c, after = "&";
+    between.append(c).append("cd");
+    repeated.append(c).append(c).append("<x>");
+    after.append(c);
+    for (const std::string& text : {c, between, repeated, after}) {
+      CAPTURE(b);
+      CHECK(message_of(alma_error_body(body_format::xml, "E", text, "t")) == one_at_a_time(text));
+    }
+  }
+}
+
 TEST_CASE("an injected closing tag cannot end the message element early") {
   auto body = alma_error_body(body_format::xml, "INVALID_REQUEST",
                               "</errorMessage><errorCode>OK</errorCode>", "t");
