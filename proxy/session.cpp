@@ -181,7 +181,9 @@ class session {
         if (ec || n == 0) break;
         buffer_.commit(n);
       }
-      if (!co_await handle_call()) break;
+      bool keep = co_await handle_call();
+      if (!unsent_.empty()) keep = co_await send_unsent() && keep;
+      if (!keep) break;
       first = false;
     }
     co_await close();
@@ -276,13 +278,13 @@ class session {
                                     parser.get()[http::field::accept]);
         c.version = parser.get().version();
         refusal r{413, "REQUEST_TOO_LARGE", "The request body is too large."};
-        co_await send_refusal(c, std::move(r));
+        send_refusal(c, std::move(r));
       } else if (ec == http::error::header_limit) {
         refusal r{413, "REQUEST_TOO_LARGE", "The request header is too large."};
-        co_await send_refusal(c, std::move(r));
+        send_refusal(c, std::move(r));
       } else if (!is_normal_ending(ec) && ec != http::error::partial_message) {
         refusal r{400, "INVALID_REQUEST", "The request is not valid HTTP."};
-        co_await send_refusal(c, std::move(r));
+        send_refusal(c, std::move(r));
       }
       co_return false;
     }
@@ -333,12 +335,14 @@ class session {
       if (d.who && d.env && d.area_)
         shared_.metrics.calls_total(d.who->id, d.env->name, *d.area_, call_outcome::refused_scope)
             .inc();
-      co_return co_await refuse_and_continue(c, parser, std::move(d.refused));
+      if (auto kept = refuse_now(c, parser, d.refused)) co_return *kept;
+      co_return co_await refuse_after_body(c, parser, std::move(d.refused));
     }
     if (auto length = parser.content_length();
         !simple && length && *length > limit.max_body_bytes) {
       refusal r{413, "REQUEST_TOO_LARGE", "The request body is too large."};
-      co_return co_await refuse_and_continue(c, parser, std::move(r));
+      if (auto kept = refuse_now(c, parser, r)) co_return *kept;
+      co_return co_await refuse_after_body(c, parser, std::move(r));
     }
 
     co_return co_await forward(c, parser, *d.forward);
@@ -381,7 +385,8 @@ class session {
     c.rate_headers = std::move(charged.headers);
     if (!charged.ticket) {
       shared_.metrics.calls_total(plan.who->id, plan.env->name, plan.area_, charged.refused_as).inc();
-      co_return co_await refuse_and_continue(c, parser, std::move(charged.refused));
+      if (auto kept = refuse_now(c, parser, charged.refused)) co_return *kept;
+      co_return co_await refuse_after_body(c, parser, std::move(charged.refused));
     }
     const budget_ticket& ticket = *charged.ticket;
     if (budget_gate::paces(plan))
@@ -418,7 +423,8 @@ class session {
                            connected.ec.message());
         c.record.outcome = "upstream_unreachable";
         refusal r = upstream_refusal(timeout, "The upstream could not be reached.");
-        co_return co_await refuse_and_continue(c, parser, std::move(r));
+        if (auto kept = refuse_now(c, parser, r)) co_return *kept;
+        co_return co_await refuse_after_body(c, parser, std::move(r));
       }
       auto connection = std::move(connected.connection);
       auto attempt_call = std::visit(
@@ -439,7 +445,7 @@ class session {
           if (++stale_retries > 1) {
             c.keep_alive = c.keep_alive && request_read(c, parser);
             refusal r{502, "GENERAL_ERROR", "The upstream failed to answer."};
-            co_await send_refusal(c, std::move(r));
+            send_refusal(c, std::move(r));
             co_return c.keep_alive;
           }
           continue;
@@ -456,13 +462,13 @@ class session {
           c.record.outcome = "upstream_error";
           c.keep_alive = c.keep_alive && request_read(c, parser);
           refusal r = upstream_refusal(timeout, "The upstream failed to answer.");
-          co_await send_refusal(c, std::move(r));
+          send_refusal(c, std::move(r));
           co_return c.keep_alive;
         }
         case exchange_end::body_too_large: {
           c.keep_alive = false;
           refusal r{413, "REQUEST_TOO_LARGE", "The request body is too large."};
-          co_await send_refusal(c, std::move(r));
+          send_refusal(c, std::move(r));
           co_return false;
         }
         case exchange_end::client_failed:
@@ -487,8 +493,8 @@ class session {
       // Refused before it reached Alma: uncharged. A retry's call reached Alma once: charged.
       if (first_attempt) owner_.budget().refund(ticket);
       shared_.metrics.calls_total(plan.who->id, plan.env->name, plan.area_, paced.refused_as).inc();
-      bool keep = co_await refuse_and_continue(c, parser, std::move(paced.refused));
-      co_return keep;
+      if (auto kept = refuse_now(c, parser, paced.refused)) co_return *kept;
+      co_return co_await refuse_after_body(c, parser, std::move(paced.refused));
     }
     if (paced.wait.count() <= 0) co_return std::nullopt;
     c.record.wait_ms += std::chrono::duration<double, std::milli>(paced.wait).count();
@@ -718,16 +724,22 @@ class session {
     return {502, "GENERAL_ERROR", std::move(failure)};
   }
 
-  // Answers with an Alma-style error. A small unread body is read and dropped so the
-  // connection can serve the next call; a large one (or a script waiting for 100 Continue)
-  // closes it.
-  awaitable<bool> refuse_and_continue(call& c, http::request_parser<http::buffer_body>& parser,
-                                      refusal r) {
-    if (!request_read(c, parser)) {
-      bool drained = co_await drain_small_body(c, parser);
-      c.keep_alive = c.keep_alive && drained;
-    }
-    co_await send_refusal(c, std::move(r));
+  // Answers with an Alma-style error, with no coroutine frame, once the call was read whole;
+  // nullopt (nothing done) while a body is still to come: refuse_after_body.
+  std::optional<bool> refuse_now(call& c, const http::request_parser<http::buffer_body>& parser,
+                                 refusal& r) {
+    if (!request_read(c, parser)) return std::nullopt;
+    send_refusal(c, std::move(r));
+    return c.keep_alive;
+  }
+
+  // A small unread body is read and dropped so the connection can serve the next call; a
+  // large one (or a script waiting for 100 Continue) closes it.
+  awaitable<bool> refuse_after_body(call& c, http::request_parser<http::buffer_body>& parser,
+                                    refusal r) {
+    bool drained = co_await drain_small_body(c, parser);
+    c.keep_alive = c.keep_alive && drained;
+    send_refusal(c, std::move(r));
     co_return c.keep_alive;
   }
 
@@ -749,7 +761,9 @@ class session {
     co_return true;
   }
 
-  awaitable<void> send_refusal(call& c, refusal r) {
+  // Sends an Alma-style error for the call: what the kernel takes at once, the rest (rarely
+  // any) kept in unsent_ for run() to send before the connection reads again.
+  void send_refusal(call& c, refusal r) {
     char retry_after[24];
     std::string_view retry_after_text;
     if (r.retry_after_seconds) {
@@ -770,9 +784,20 @@ class session {
     const std::array<net::const_buffer, 2> out{net::buffer(head), net::buffer(body)};
     std::size_t sent = 0;
     error_code ec;
-    if (!write_now(stream_, out, sent, ec))
-      ec = co_await write_rest(stream_, watch_, out, sent, c.cfg->limit.client_body_timeout);
+    if (!write_now(stream_, out, sent, ec)) {
+      beast::buffers_suffix<decltype(out)> rest(out);
+      rest.consume(sent);
+      unsent_ = beast::buffers_to_string(rest);
+    }
     if (ec) c.keep_alive = false;
+  }
+
+  // An answer's rest the kernel did not take at once (send_refusal); false if it failed.
+  awaitable<bool> send_unsent() {
+    const auto timeout = shared_.snapshot()->limit.client_body_timeout;
+    const error_code ec = co_await write_all(stream_, watch_, net::buffer(unsent_), timeout);
+    unsent_.clear();
+    co_return !ec;
   }
 
   // Reads Alma's 429 whole (it is small), tells the budget when the day is spent, and passes
@@ -863,6 +888,7 @@ class session {
   deadline watch_;  // of the script's connection (Beast's stream timers stay unarmed)
   bool reusable_ = false;
   beast::flat_buffer buffer_;
+  std::string unsent_;  // a refusal's bytes the kernel did not take at once (send_refusal)
 };
 
 }  // namespace

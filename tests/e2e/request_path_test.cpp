@@ -7,10 +7,12 @@
 #include <boost/beast/http.hpp>
 #include <boost/json.hpp>
 
+#include <atomic>
 #include <cctype>
 #include <thread>
 
 #include "tests/e2e/fixture.hpp"
+#include "tests/support/wait.hpp"
 
 using namespace almagate::test;
 
@@ -262,6 +264,56 @@ raw_answers send_in_pieces(std::uint16_t port, const std::vector<std::string>& p
   return out;
 }
 }  // namespace
+
+TEST_CASE("refusals to a script that reads late arrive whole and in order") {
+  // 20,000 pipelined calls refused (an area not granted), then one forwarded, all written
+  // before the script reads anything: some 9 MB of answers, more than the sockets' buffers
+  // hold, so the kernel takes refusals in part and the gateway sends the rest later.
+  gateway_fixture f;
+  namespace net = boost::asio;
+  namespace http = boost::beast::http;
+  const std::string auth = "Authorization: apikey " + caiasoft_token + "\r\n";
+  const std::string refused = "GET /almaws/v1/acq/vendors HTTP/1.1\r\nHost: 127.0.0.1\r\n" + auth + "\r\n";
+  const std::string forwarded = "GET /almaws/v1/bibs/31 HTTP/1.1\r\nHost: 127.0.0.1\r\n" + auth + "\r\n";
+  constexpr std::size_t count = 20000;
+  std::string calls;
+  calls.reserve(refused.size() * count + forwarded.size());
+  for (std::size_t i = 0; i < count; ++i) calls += refused;
+  calls += forwarded;
+
+  net::io_context io;
+  net::ip::tcp::socket socket(io);
+  // A small receive buffer (the kernel would grow it to hold all the answers).
+  socket.open(net::ip::tcp::v4());
+  socket.set_option(net::socket_base::receive_buffer_size(64 * 1024));
+  socket.connect({net::ip::make_address("127.0.0.1"), f.gateway.port()});
+  std::atomic<bool> written{false};
+  std::thread writer([&] {
+    boost::system::error_code ec;
+    net::write(socket, net::buffer(calls), ec);
+    written = true;
+  });
+  // Reads once everything is written (or, should the buffers hold less than that, after 5 s).
+  wait_for([&] { return written.load(); }, std::chrono::seconds(5));
+  std::size_t refusals = 0;
+  unsigned last = 0;
+  boost::beast::flat_buffer buffer;
+  for (std::size_t i = 0; i <= count; ++i) {
+    http::response<http::string_body> res;
+    boost::system::error_code ec;
+    http::read(socket, buffer, res, ec);
+    if (ec) break;
+    last = res.result_int();
+    if (i < count && last == 403 && res.body().find("<errorCode>") != std::string::npos)
+      ++refusals;
+  }
+  writer.join();
+  CHECK(refusals == count);
+  CHECK(last == 200);
+  auto requests = f.sim.requests();
+  REQUIRE(requests.size() == 1);
+  CHECK(requests[0].at("target").as_string() == "/almaws/v1/bibs/31");
+}
 
 TEST_CASE("a header arriving in pieces is read whole; pipelined calls are answered in order") {
   gateway_fixture f;
