@@ -193,6 +193,10 @@ tls_socket::step tls_socket::write_step(net::const_buffer from, std::size_t& n, 
   });
 }
 
+bool tls_socket::holds_unread() const {
+  return engine_->end > engine_->begin || SSL_has_pending(engine_->ssl) == 1;
+}
+
 net::mutable_buffer tls_socket::ciphertext_room() {
   // OpenSSL asks for more only once it has taken all that was held.
   return {engine_->ciphertext.get() + engine_->end, tls_engine::ciphertext_bytes - engine_->end};

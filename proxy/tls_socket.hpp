@@ -39,6 +39,10 @@ class tls_socket {
   // False (with `ec`): OpenSSL refused the setup.
   bool prepare_client(ssl::context& context, const std::string& host, error_code& ec);
 
+  // Whether bytes have arrived that no read took yet (ciphertext held, or data decrypted): on
+  // an idle connection, something the peer sent unasked (an alert, a close).
+  bool holds_unread() const;
+
   executor_type get_executor() { return stream_.get_executor(); }
   plain_stream& next_layer() { return stream_; }
   const plain_stream& next_layer() const { return stream_; }

@@ -9,6 +9,7 @@ namespace {
 bool looks_alive(upstream_connection& c) {
   auto& socket = c.tcp().socket();
   if (!socket.is_open()) return false;
+  if (auto* tls = std::get_if<tls_socket>(&c.stream); tls && tls->holds_unread()) return false;
   char byte;
   ssize_t n = ::recv(socket.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
   if (n == 0) return false;                  // orderly close

@@ -198,3 +198,29 @@ TEST_CASE("tls_socket: a read past its deadline closes the connection and reads 
   CHECK(ec == beast::error::timeout);
   CHECK_FALSE(p.client->next_layer().socket().is_open());
 }
+
+// One read by the client of at most `size` bytes, run to its end.
+std::string read_once(tls_pair& p, std::size_t size) {
+  std::string got;
+  net::co_spawn(p.wire.io, [&]() -> awaitable<void> {
+    std::string buf(size, '\0');
+    auto [ec, n] = co_await p.client->async_read_some(net::buffer(buf), use_tuple_on<tls_socket>);
+    got.assign(buf.data(), n);
+  }, net::detached);
+  p.wire.io.run_for(10s);
+  p.wire.io.restart();
+  return got;
+}
+
+TEST_CASE("tls_socket: bytes arrived and not yet read are told apart from none") {
+  tls_pair p;
+  REQUIRE_FALSE(p.handshake("localhost"));
+  CHECK_FALSE(p.client->holds_unread());
+  net::co_spawn(p.wire.io, [&]() -> awaitable<void> {
+    co_await net::async_write(p.server, net::buffer(std::string("abcdef")), use_tuple);
+  }, net::detached);
+  CHECK(read_once(p, 3) == "abc");
+  CHECK(p.client->holds_unread());  // "def", decrypted, not yet read
+  CHECK(read_once(p, 16) == "def");
+  CHECK_FALSE(p.client->holds_unread());
+}
