@@ -137,7 +137,8 @@ cpu_ticks() {
 
 sum_file() { awk '{ s += $1 } END { print s + 0 }' "$1" 2>/dev/null || echo 0; }
 stat_of() { if [ -s "$results/$1.$2" ]; then median <"$results/$1.$2"; else echo NA; fi; }
-rounds_of() { if [ -s "$results/$1.rps" ]; then tr '\n' ' ' <"$results/$1.rps"; fi; }
+# rounds_of NAME [STAT]: a target's figures in each round (STAT: rps, the default, or p50, p99).
+rounds_of() { if [ -s "$results/$1.${2:-rps}" ]; then tr '\n' ' ' <"$results/$1.${2:-rps}"; fi; }
 
 # Commands Redis has processed so far (0 when it cannot be asked).
 redis_commands() {
