@@ -345,11 +345,30 @@ class session {
       co_return co_await refuse_after_body(c, parser, std::move(r));
     }
 
-    co_return co_await forward(c, parser, *d.forward);
+    // The charge first, and with no coroutine frame where the store is not needed: a call
+    // over its quota, the pool or a reserve is refused here (a refusal remembered, or spent
+    // leases), before forward's frame.
+    auto charging = owner_.budget().context_for(*d.forward);
+    auto charged_now = owner_.budget().charge_now(*c.cfg, *d.forward, charging);
+    if (charged_now && !charged_now->ticket) {
+      note_charge_refused(c, *d.forward, *charged_now);
+      if (auto kept = refuse_now(c, parser, charged_now->refused)) co_return *kept;
+      co_return co_await refuse_after_body(c, parser, std::move(charged_now->refused));
+    }
+    co_return co_await forward(c, parser, *d.forward, charging, charged_now);
   }
 
+  // A call its budget refused: counted, and its rate-limit fields kept for the answer.
+  void note_charge_refused(call& c, const forward_plan& plan, budget_outcome& charged) {
+    c.rate_headers = std::move(charged.headers);
+    shared_.metrics.calls_total(plan.who->id, plan.env->name, plan.area_, charged.refused_as).inc();
+  }
+
+  // `charged_now`: the charge if it was decided without the store (charge_now), else empty.
+  // Both live in the caller's frame, which awaits this one.
   awaitable<bool> forward(call& c, http::request_parser<http::buffer_body>& parser,
-                          const forward_plan& plan) {
+                          const forward_plan& plan, budget_gate::charge_context& charging,
+                          std::optional<budget_outcome>& charged_now) {
     auto& req = parser.get();
     const limits& limit = c.cfg->limit;
     const auto& up = plan.env->upstream;
@@ -377,17 +396,15 @@ class session {
     const bool bodyless = request_read(c, parser);
 
     // (No co_await inside ?: : GCC 12 mishandles the temporaries.)
-    auto charging = owner_.budget().context_for(plan);
-    auto charged_now = owner_.budget().charge_now(*c.cfg, plan, charging);
     if (!charged_now)
       charged_now = co_await owner_.budget().charge_from_store(*c.cfg, plan, std::move(charging));
     budget_outcome& charged = *charged_now;
-    c.rate_headers = std::move(charged.headers);
     if (!charged.ticket) {
-      shared_.metrics.calls_total(plan.who->id, plan.env->name, plan.area_, charged.refused_as).inc();
+      note_charge_refused(c, plan, charged);
       if (auto kept = refuse_now(c, parser, charged.refused)) co_return *kept;
       co_return co_await refuse_after_body(c, parser, std::move(charged.refused));
     }
+    c.rate_headers = std::move(charged.headers);
     const budget_ticket& ticket = *charged.ticket;
     if (budget_gate::paces(plan))
       if (auto ended = co_await wait_turn(c, parser, plan, ticket, true)) co_return *ended;
