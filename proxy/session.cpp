@@ -587,29 +587,61 @@ class session {
     error_code ec;
     // The whole header within the response timeout, however it trickles.
     due_from_first_read answer_due(limit.upstream_response_timeout);
+    bool body_read_after = false;  // then the recognised header's views may have moved
     for (;;) {
       const auto held = connection.buffer.data();
       const std::string_view bytes(static_cast<const char*>(held.data()), held.size());
-      if (auto end = header_end(bytes); end != std::string_view::npos) {
-        if (!c.head) {
+      if (!simple) {
+        const auto end = header_end(bytes);
+        if (end != std::string_view::npos) {
+          if (c.head) break;
           simple.emplace();
-          if (!recognise_simple_response(bytes.substr(0, end), *simple)) simple.reset();
+          if (!recognise_simple_response(bytes.substr(0, end), *simple)) {
+            simple.reset();
+            break;
+          }
+        } else if (parse_buffered_header(response, connection.buffer, ec)) {
+          // Not whole, or not framed as the recogniser expects: Beast's parser judges it.
+          break;
         }
-        if (simple && bytes.size() - end < simple->content_length) simple.reset();
-        break;
       }
-      // Not whole, or not framed as the recogniser expects: Beast's parser judges it.
-      if (parse_buffered_header(response, connection.buffer, ec)) break;
-      connection.watch.start_until(answer_due.get());
+      if (simple) {
+        if (bytes.size() - simple->header_bytes >= simple->content_length) break;
+        // A small body still on its way is read here too: over TLS (and any real network) it
+        // often comes in a record or segment of its own, after the header's.
+        if (simple->content_length > small_body_bytes) {
+          simple.reset();
+          break;
+        }
+      }
+      if (simple) connection.watch.start(limit.upstream_response_timeout);
+      else connection.watch.start_until(answer_due.get());
       auto [rec, n] = co_await upstream.async_read_some(
           connection.buffer.prepare(beast::read_size(connection.buffer, 65536)),
           use_tuple_on<Upstream>);
       connection.watch.stop();
       if (rec) {
-        ec = read_failure(connection.watch.reason(rec), response);
+        if (simple) {
+          // The answer had begun: it is cut (never retried: the call reached Alma).
+          simple.reset();
+          ec = connection.watch.expired() ? error_code(beast::error::timeout)
+                                          : error_code(http::error::partial_message);
+        } else {
+          ec = read_failure(connection.watch.reason(rec), response);
+        }
         break;
       }
       connection.buffer.commit(n);
+      body_read_after = simple.has_value();
+    }
+    if (simple && body_read_after) {
+      // The same header, where the buffer now holds it.
+      const std::size_t header_bytes = simple->header_bytes;
+      const auto held = connection.buffer.data();
+      simple.emplace();
+      if (!recognise_simple_response(
+              std::string_view(static_cast<const char*>(held.data()), header_bytes), *simple))
+        simple.reset();  // (not on the same bytes; if it did, Beast's parser takes the answer)
     }
     if (!simple && !ec)
       ec = co_await read_header(upstream, connection.watch, answer_due.get(), connection.buffer,
@@ -710,6 +742,10 @@ class session {
     reusable_ = upstream_keep_alive && response.is_done() && !response.need_eof();
     co_return exchange_end::done;
   }
+
+  // The largest body read whole with its header (the usual Alma answer is far smaller); a
+  // larger one is relayed in pieces.
+  static constexpr std::uint64_t small_body_bytes = 64 * 1024;
 
   // The answer to send whole: `head`, then the body of `body_size` bytes that follows `skip`
   // bytes of the upstream connection's buffer, in one gather write.

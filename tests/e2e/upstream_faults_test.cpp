@@ -39,6 +39,7 @@ const std::string fault_token = "agt_fault-test-token-FFFFFFFFFFFFFFFFFFFFFFFFFF
 struct scripted_reply {
   std::string bytes;
   bool close_after = false;
+  std::string later{};  // written 50 ms after `bytes` (before the close, if any)
 };
 
 class scripted_upstream {
@@ -97,6 +98,10 @@ class scripted_upstream {
       pending.erase(0, end + 4);  // these tests send bodyless calls upstream
       scripted_reply r = reply_(requests_++);
       asio::write(socket, asio::buffer(r.bytes), ec);
+      if (!ec && !r.later.empty()) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));  // input shaping
+        asio::write(socket, asio::buffer(r.later), ec);
+      }
       if (ec || r.close_after) break;
     }
     socket.shutdown(tcp::socket::shutdown_both, ec);
@@ -209,6 +214,53 @@ TEST_CASE("an upstream that breaks off before the body: the script gets 502, not
   CHECK(r.body.find("{\"par") == std::string::npos);
   CHECK(r.body.find(fault_key) == std::string::npos);
   CHECK(upstream.requests() == 1);
+}
+
+TEST_CASE("an answer whose body comes after its header, in a later write, arrives whole") {
+  // As over TLS or a real network: the header in one record or segment, the body in another.
+  scripted_upstream upstream([](int) {
+    return scripted_reply{"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                          "Content-Length: 11\r\n\r\n{\"mm",
+                          false, "s\":\"1\"}"};
+  });
+  gateway_server gateway(gateway_options{.config_text = gateway_config(upstream.port()),
+                                         .env = {{"FAULT_KEY", fault_key}}});
+  http_client client(client_options{.keep_alive = true});
+  for (int i = 0; i < 2; ++i) {
+    CAPTURE(i);
+    auto r = client.get(gateway.base_url() + "/almaws/v1/bibs/1?format=json",
+                        {{"Authorization", "apikey " + fault_token}});
+    CHECK(r.status == 200);
+    CHECK(r.body == "{\"mms\":\"1\"}");
+    CHECK(r.header("Content-Length") == "11");
+    CHECK(r.header("Content-Type") == "application/json");
+    CHECK_FALSE(r.header("X-Request-Id").empty());
+  }
+  CHECK(upstream.requests() == 2);
+  CHECK(upstream.connections() == 1);  // the connection was kept and used again
+}
+
+TEST_CASE("an answer cut after its header on a reused connection: 502, and not sent again") {
+  // The first answer is whole and the connection pooled; the second is cut in its body. The
+  // call reached the upstream, so it is not retried (a DELETE must not run twice).
+  scripted_upstream upstream([](int i) {
+    if (i == 0) return scripted_reply{ok_reply, false};
+    return scripted_reply{"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                          "Content-Length: 11\r\n\r\n{\"mm",
+                          true, "s"};
+  });
+  gateway_server gateway(gateway_options{.config_text = gateway_config(upstream.port()),
+                                         .env = {{"FAULT_KEY", fault_key}}});
+  http_client client(client_options{.keep_alive = true});
+  auto first = client.get(gateway.base_url() + "/almaws/v1/bibs/1?format=json",
+                          {{"Authorization", "apikey " + fault_token}});
+  CHECK(first.status == 200);
+  auto cut = client.get(gateway.base_url() + "/almaws/v1/bibs/1?format=json",
+                        {{"Authorization", "apikey " + fault_token}});
+  CHECK(cut.status == 502);
+  CHECK(cut.body.find("GENERAL_ERROR") != std::string::npos);
+  CHECK(cut.body.find("{\"mm") == std::string::npos);
+  CHECK(upstream.requests() == 2);
 }
 
 TEST_CASE("a pooled connection the upstream closed: bodyless calls still answer 200") {
