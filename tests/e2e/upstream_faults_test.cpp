@@ -188,6 +188,12 @@ class script_connection {
   boost::system::error_code last_error_;
 };
 
+// The usual call (a bib, with the client's token) through `gateway`.
+response get_bib(http_client& client, const gateway_server& gateway) {
+  return client.get(gateway.base_url() + "/almaws/v1/bibs/1?format=json",
+                    {{"Authorization", "apikey " + fault_token}});
+}
+
 std::string call_bytes() {
   return "GET /almaws/v1/bibs/1?format=json HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: apikey " +
          fault_token + "\r\n\r\n";
@@ -207,8 +213,7 @@ TEST_CASE("an upstream that breaks off before the body: the script gets 502, not
   gateway_server gateway(gateway_options{.config_text = gateway_config(upstream.port()),
                                          .env = {{"FAULT_KEY", fault_key}}});
   http_client client;
-  auto r = client.get(gateway.base_url() + "/almaws/v1/bibs/1?format=json",
-                      {{"Authorization", "apikey " + fault_token}});
+  auto r = get_bib(client, gateway);
   CHECK(r.status == 502);
   CHECK(r.body.find("GENERAL_ERROR") != std::string::npos);
   CHECK(r.body.find("{\"par") == std::string::npos);
@@ -228,8 +233,7 @@ TEST_CASE("an answer whose body comes after its header, in a later write, arrive
   http_client client(client_options{.keep_alive = true});
   for (int i = 0; i < 2; ++i) {
     CAPTURE(i);
-    auto r = client.get(gateway.base_url() + "/almaws/v1/bibs/1?format=json",
-                        {{"Authorization", "apikey " + fault_token}});
+    auto r = get_bib(client, gateway);
     CHECK(r.status == 200);
     CHECK(r.body == "{\"mms\":\"1\"}");
     CHECK(r.header("Content-Length") == "11");
@@ -252,11 +256,9 @@ TEST_CASE("an answer cut after its header on a reused connection: 502, and not s
   gateway_server gateway(gateway_options{.config_text = gateway_config(upstream.port()),
                                          .env = {{"FAULT_KEY", fault_key}}});
   http_client client(client_options{.keep_alive = true});
-  auto first = client.get(gateway.base_url() + "/almaws/v1/bibs/1?format=json",
-                          {{"Authorization", "apikey " + fault_token}});
+  auto first = get_bib(client, gateway);
   CHECK(first.status == 200);
-  auto cut = client.get(gateway.base_url() + "/almaws/v1/bibs/1?format=json",
-                        {{"Authorization", "apikey " + fault_token}});
+  auto cut = get_bib(client, gateway);
   CHECK(cut.status == 502);
   CHECK(cut.body.find("GENERAL_ERROR") != std::string::npos);
   CHECK(cut.body.find("{\"mm") == std::string::npos);
@@ -271,8 +273,7 @@ TEST_CASE("a pooled connection the upstream closed: bodyless calls still answer 
                                          .env = {{"FAULT_KEY", fault_key}}});
   http_client client(client_options{.keep_alive = true});
   for (int i = 0; i < 5; ++i) {
-    auto r = client.get(gateway.base_url() + "/almaws/v1/bibs/1?format=json",
-                        {{"Authorization", "apikey " + fault_token}});
+    auto r = get_bib(client, gateway);
     CAPTURE(i);
     CHECK(r.status == 200);
     CHECK(r.body == "{\"mms\":\"1\"}");
@@ -321,8 +322,7 @@ TEST_CASE("an upstream's hop-by-hop and gateway fields stop at the gateway; its 
   http_client client(client_options{.keep_alive = true});
   for (int i = 0; i < 3; ++i) {
     CAPTURE(i);
-    auto r = client.get(gateway.base_url() + "/almaws/v1/bibs/1?format=json",
-                        {{"Authorization", "apikey " + fault_token}});
+    auto r = get_bib(client, gateway);
     CHECK(r.status == 200);
     CHECK(r.body == "{\"mms\":\"1\"}");
     CHECK(r.header("Content-Type") == "application/json");
@@ -346,8 +346,7 @@ TEST_CASE("an upstream that never answers: 504 once upstream_response_timeout ha
       .env = {{"FAULT_KEY", fault_key}}});
   http_client client;
   const auto began = steady_clock::now();
-  auto r = client.get(gateway.base_url() + "/almaws/v1/bibs/1?format=json",
-                      {{"Authorization", "apikey " + fault_token}});
+  auto r = get_bib(client, gateway);
   const auto took = steady_clock::now() - began;
   CHECK(r.status == 504);
   CHECK(r.body.find("GENERAL_ERROR") != std::string::npos);
