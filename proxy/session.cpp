@@ -581,8 +581,9 @@ class session {
     response.body_limit(boost::none);
     response.header_limit(64 * 1024);
     if (c.head) response.skip(true);
-    // The usual answer is recognised and passed on from its bytes (simple_response.hpp);
-    // anything else, or a body still on its way, goes through Beast's parser.
+    // The usual answer is recognised and passed on from its bytes (simple_response.hpp), its
+    // body (up to small_body_bytes) read whole first; anything else goes through Beast's
+    // parser.
     std::optional<simple_response> simple;
     error_code ec;
     // The whole header within the response timeout, however it trickles.
