@@ -13,6 +13,7 @@
 
 #include <openssl/ssl.h>
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <memory>
