@@ -64,10 +64,9 @@ inline std::size_t receive_now(plain_stream& stream, net::mutable_buffer into, e
 }
 
 // Sends what the kernel takes of `buffers` now (plain TCP and upstream TLS; a script's TLS
-// connection sends nothing here). True: all
-// of it went, or the connection failed (`ec`). False: `sent` bytes went; write_rest sends the
-// others. Callers use the two directly rather than through write_all where a call's
-// coroutine frame counts.
+// connection sends nothing here). True: all of it went, or the connection failed (`ec`).
+// False: `sent` bytes went; write_rest sends the others. Callers use the two directly rather
+// than through write_all where a call's coroutine frame counts.
 template <class Stream, class ConstBuffers>
 bool write_now(Stream& stream, const ConstBuffers& buffers, std::size_t& sent, error_code& ec) {
   sent = 0;

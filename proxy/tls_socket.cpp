@@ -143,11 +143,12 @@ bool tls_socket::prepare_client(ssl::context& context, const std::string& host, 
   SSL_set_mode(ssl, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
   SSL_set_verify(ssl, SSL_VERIFY_PEER, nullptr);
 
-  error_code not_address;
-  net::ip::make_address(host, not_address);
+  error_code not_an_address;
+  net::ip::make_address(host, not_an_address);
+  const bool is_address = !not_an_address;
   X509_VERIFY_PARAM* param = SSL_get0_param(ssl);
   bool ok;
-  if (!not_address) {
+  if (is_address) {
     ok = X509_VERIFY_PARAM_set1_ip_asc(param, host.c_str()) == 1;
   } else {
     X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
