@@ -131,6 +131,12 @@ std::string gateway_config(std::uint16_t upstream_port, const std::string& limit
          "\"\n    access: { production: { key: k, areas: { bibs: read } } }\n";
 }
 
+// The gateway in front of the scripted upstream on `upstream_port`, with `limits` if given.
+gateway_options fault_gateway(std::uint16_t upstream_port, const std::string& limits = {}) {
+  return gateway_options{.config_text = gateway_config(upstream_port, limits),
+                         .env = {{"FAULT_KEY", fault_key}}};
+}
+
 const std::string ok_reply = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
                              "Content-Length: 11\r\n\r\n{\"mms\":\"1\"}";
 
@@ -210,8 +216,7 @@ TEST_CASE("an upstream that breaks off before the body: the script gets 502, not
                           "Content-Length: 1000\r\n\r\n{\"par",
                           true};
   });
-  gateway_server gateway(gateway_options{.config_text = gateway_config(upstream.port()),
-                                         .env = {{"FAULT_KEY", fault_key}}});
+  gateway_server gateway(fault_gateway(upstream.port()));
   http_client client;
   auto r = get_bib(client, gateway);
   CHECK(r.status == 502);
@@ -228,8 +233,7 @@ TEST_CASE("an answer whose body comes after its header, in a later write, arrive
                           "Content-Length: 11\r\n\r\n{\"mm",
                           false, "s\":\"1\"}"};
   });
-  gateway_server gateway(gateway_options{.config_text = gateway_config(upstream.port()),
-                                         .env = {{"FAULT_KEY", fault_key}}});
+  gateway_server gateway(fault_gateway(upstream.port()));
   http_client client(client_options{.keep_alive = true});
   for (int i = 0; i < 2; ++i) {
     CAPTURE(i);
@@ -253,8 +257,7 @@ TEST_CASE("an answer cut after its header on a reused connection: 502, and not s
                           "Content-Length: 11\r\n\r\n{\"mm",
                           true, "s"};
   });
-  gateway_server gateway(gateway_options{.config_text = gateway_config(upstream.port()),
-                                         .env = {{"FAULT_KEY", fault_key}}});
+  gateway_server gateway(fault_gateway(upstream.port()));
   http_client client(client_options{.keep_alive = true});
   auto first = get_bib(client, gateway);
   CHECK(first.status == 200);
@@ -269,8 +272,7 @@ TEST_CASE("a pooled connection the upstream closed: bodyless calls still answer 
   // Every response keeps the connection alive by its headers, then the upstream closes it:
   // the gateway pools a dead connection each time.
   scripted_upstream upstream([](int) { return scripted_reply{ok_reply, true}; });
-  gateway_server gateway(gateway_options{.config_text = gateway_config(upstream.port()),
-                                         .env = {{"FAULT_KEY", fault_key}}});
+  gateway_server gateway(fault_gateway(upstream.port()));
   http_client client(client_options{.keep_alive = true});
   for (int i = 0; i < 5; ++i) {
     auto r = get_bib(client, gateway);
@@ -317,8 +319,7 @@ TEST_CASE("an upstream's hop-by-hop and gateway fields stop at the gateway; its 
                               "{\"mms\":\"1\"}",
                           i == 0};
   });
-  gateway_server gateway(gateway_options{.config_text = gateway_config(upstream.port()),
-                                         .env = {{"FAULT_KEY", fault_key}}});
+  gateway_server gateway(fault_gateway(upstream.port()));
   http_client client(client_options{.keep_alive = true});
   for (int i = 0; i < 3; ++i) {
     CAPTURE(i);
@@ -341,9 +342,8 @@ TEST_CASE("an upstream's hop-by-hop and gateway fields stop at the gateway; its 
 TEST_CASE("an upstream that never answers: 504 once upstream_response_timeout has passed") {
   // Each call's request is read and nothing is ever sent back.
   scripted_upstream upstream([](int) { return scripted_reply{"", false}; });
-  gateway_server gateway(gateway_options{
-      .config_text = gateway_config(upstream.port(), "limits: { upstream_response_timeout: 300ms }\n"),
-      .env = {{"FAULT_KEY", fault_key}}});
+  gateway_server gateway(
+      fault_gateway(upstream.port(), "limits: { upstream_response_timeout: 300ms }\n"));
   http_client client;
   const auto began = steady_clock::now();
   auto r = get_bib(client, gateway);
@@ -357,9 +357,8 @@ TEST_CASE("an upstream that never answers: 504 once upstream_response_timeout ha
 
 TEST_CASE("a script's header that never ends: the connection closes at client_header_timeout") {
   scripted_upstream upstream([](int) { return scripted_reply{ok_reply, false}; });
-  gateway_server gateway(gateway_options{
-      .config_text = gateway_config(upstream.port(), "limits: { client_header_timeout: 300ms }\n"),
-      .env = {{"FAULT_KEY", fault_key}}});
+  gateway_server gateway(
+      fault_gateway(upstream.port(), "limits: { client_header_timeout: 300ms }\n"));
   script_connection script(gateway.port());
   const auto began = steady_clock::now();
   script.send("GET /almaws/v1/bibs/1 HTTP/1.1\r\nHost: 127.0.0.1\r\n");
@@ -370,9 +369,8 @@ TEST_CASE("a script's header that never ends: the connection closes at client_he
 
 TEST_CASE("a header that trickles in is closed at client_header_timeout from its first bytes") {
   scripted_upstream upstream([](int) { return scripted_reply{ok_reply, false}; });
-  gateway_server gateway(gateway_options{
-      .config_text = gateway_config(upstream.port(), "limits: { client_header_timeout: 300ms }\n"),
-      .env = {{"FAULT_KEY", fault_key}}});
+  gateway_server gateway(
+      fault_gateway(upstream.port(), "limits: { client_header_timeout: 300ms }\n"));
   script_connection script(gateway.port());
   const auto began = steady_clock::now();
   script.send("GET /almaws/v1/bibs/1 HTTP/1.1\r\n");
@@ -397,10 +395,8 @@ TEST_CASE("a header that trickles in is closed at client_header_timeout from its
 
 TEST_CASE("an idle keep-alive connection closes at keepalive_timeout; a busy one stays open") {
   scripted_upstream upstream([](int) { return scripted_reply{ok_reply, false}; });
-  gateway_server gateway(gateway_options{
-      .config_text = gateway_config(upstream.port(),
-                                    "limits: { keepalive_timeout: 300ms, client_header_timeout: 300ms }\n"),
-      .env = {{"FAULT_KEY", fault_key}}});
+  gateway_server gateway(fault_gateway(
+      upstream.port(), "limits: { keepalive_timeout: 300ms, client_header_timeout: 300ms }\n"));
   script_connection script(gateway.port());
   // Calls on one connection for about three times its deadlines: each call's deadline is its
   // own, so the connection is never closed while it is in use.
