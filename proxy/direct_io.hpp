@@ -23,6 +23,16 @@ namespace almagate {
 template <class Stream>
 inline constexpr bool is_plain_stream = std::is_same_v<Stream, plain_stream>;
 
+// What a read or write on `stream` goes through: for plain TCP, the socket itself. Beast's
+// basic_stream wraps each operation in a composed one of its own (for timers the gateway does
+// not arm: deadline.hpp keeps the time) and hands the kernel a buffer sequence (recvmsg with a
+// vector) where the socket's own read of one buffer is a recv.
+template <class Stream>
+auto& io_object(Stream& stream) {
+  if constexpr (is_plain_stream<Stream>) return stream.socket();
+  else return stream;
+}
+
 // Sends what the kernel takes now of `buffers` (at most 8 pieces); returns the bytes sent.
 // `ec` is set on a failure, not when the kernel took less (or nothing: would_block).
 template <class ConstBuffers>
@@ -39,9 +49,13 @@ std::size_t send_now(plain_stream& stream, const ConstBuffers& buffers, error_co
   msghdr message{};
   message.msg_iov = pieces.data();
   message.msg_iovlen = count;
+  const int fd = stream.socket().native_handle();
   ssize_t n;
   do {
-    n = ::sendmsg(stream.socket().native_handle(), &message, MSG_DONTWAIT | MSG_NOSIGNAL);
+    // One piece (a call's header) as send: the kernel need not copy in a message header and
+    // a vector first.
+    n = count == 1 ? ::send(fd, pieces[0].iov_base, pieces[0].iov_len, MSG_DONTWAIT | MSG_NOSIGNAL)
+                   : ::sendmsg(fd, &message, MSG_DONTWAIT | MSG_NOSIGNAL);
   } while (n < 0 && errno == EINTR);
   if (n >= 0) return static_cast<std::size_t>(n);
   if (errno == EAGAIN || errno == EWOULDBLOCK) ec = net::error::would_block;
@@ -91,7 +105,7 @@ awaitable<error_code> write_rest(Stream& stream, deadline& watch, const ConstBuf
   beast::buffers_suffix<ConstBuffers> rest(buffers);
   rest.consume(sent);
   watch.start(timeout);
-  auto [ec, n] = co_await net::async_write(stream, rest, use_tuple_on<Stream>);
+  auto [ec, n] = co_await net::async_write(io_object(stream), rest, use_tuple_on<Stream>);
   watch.stop();
   co_return watch.reason(ec);
 }

@@ -87,7 +87,7 @@ awaitable<error_code> read_header(Stream& stream, deadline& watch, deadline::clo
   while (!parse_buffered_header(parser, buffer, ec)) {
     watch.start_until(due);
     auto [rec, n] =
-        co_await stream.async_read_some(buffer.prepare(beast::read_size(buffer, 65536)),
+        co_await io_object(stream).async_read_some(buffer.prepare(beast::read_size(buffer, 65536)),
                                         use_tuple_on<Stream>);
     watch.stop();
     if (rec) co_return read_failure(watch.reason(rec), parser);
@@ -175,7 +175,7 @@ class session {
           auto cfg = shared_.snapshot();  // not held while idle
           watch_.start(first ? cfg->limit.client_header_timeout : cfg->limit.keepalive_timeout);
         }
-        auto [ec, n] = co_await stream_.async_read_some(buffer_.prepare(idle_read_bytes),
+        auto [ec, n] = co_await io_object(stream_).async_read_some(buffer_.prepare(idle_read_bytes),
                                                         use_tuple_on<Stream>);
         watch_.stop();
         if (ec || n == 0) break;
@@ -251,7 +251,7 @@ class session {
         }
       }
       watch_.start_until(header_due.get());
-      auto [rec, n] = co_await stream_.async_read_some(
+      auto [rec, n] = co_await io_object(stream_).async_read_some(
           buffer_.prepare(beast::read_size(buffer_, 65536)), use_tuple_on<Stream>);
       watch_.stop();
       if (rec) {
@@ -617,7 +617,7 @@ class session {
       }
       if (simple) connection.watch.start(limit.upstream_response_timeout);
       else connection.watch.start_until(answer_due.get());
-      auto [rec, n] = co_await upstream.async_read_some(
+      auto [rec, n] = co_await io_object(upstream).async_read_some(
           connection.buffer.prepare(beast::read_size(connection.buffer, 65536)),
           use_tuple_on<Upstream>);
       connection.watch.stop();
@@ -926,7 +926,7 @@ class session {
     // One deadline for the whole drain, not one a read.
     watch_.start(std::chrono::seconds(2));
     while (drained < 64 * 1024 * 1024) {
-      auto [rec, n] = co_await lowest().async_read_some(sink, use_tuple_on<plain_stream>);
+      auto [rec, n] = co_await lowest().socket().async_read_some(sink, use_tuple_on<plain_stream>);
       if (rec) break;
       drained += n;
     }
