@@ -435,5 +435,5 @@ TEST_CASE("the plan's target keeps secrets out of the log target") {
                   *cfg);
   REQUIRE(d.forward.has_value());
   CHECK(d.forward->target.upstream_target == "/almaws/v1/users/x?op=auth&password=hunter2");
-  CHECK(d.forward->target.log_target == "/almaws/v1/users/x?op=auth&password=REDACTED");
+  CHECK(d.forward->target.log_target() == "/almaws/v1/users/x?op=auth&password=REDACTED");
 }

@@ -338,11 +338,9 @@ std::optional<refusal> parse_target_into(std::string_view target, parsed_target&
   if (marks->question != std::string_view::npos)
     if (auto error = parse_query(target, *marks, upstream, out, secret_forwarded)) return error;
   upstream.flush();
-  // redact_target changes only a secret parameter that has a value.
-  if (secret_forwarded)
-    out.log_target = redact_target(out.upstream_target);
-  else
-    out.log_target = out.upstream_target;
+  // redact_target changes only a secret parameter that has a value; without one the log
+  // shows upstream_target itself (no copy).
+  if (secret_forwarded) out.redacted_target = redact_target(out.upstream_target);
   return std::nullopt;
 }
 

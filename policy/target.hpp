@@ -22,7 +22,12 @@ struct parsed_target {
   boost::container::small_vector<std::string_view, 2> apikeys;  // apikey values, in order
   std::string_view op;           // value of `op=`, if any
   std::string_view format;       // value of `format=`, if any
-  std::string log_target;        // upstream_target with secrets (password=...) redacted
+  // upstream_target with its secrets (password=...) redacted, when it holds one; else empty.
+  std::string redacted_target;
+  // What the access log shows: upstream_target, redacted (a view into this target).
+  std::string_view log_target() const {
+    return redacted_target.empty() ? std::string_view(upstream_target) : redacted_target;
+  }
 };
 
 // Parses an origin-form target. On a target that could be routed differently upstream than it

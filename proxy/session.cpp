@@ -328,8 +328,9 @@ class session {
     if (d.env) c.record.environment = d.env->name;
     if (d.area_) c.record.area = area_name(*d.area_);
     if (d.needed != access::none) c.record.access = access_name(d.needed);
-    std::string log_path = d.forward ? d.forward->target.log_target : redact_target(c.target);
-    c.record.path = log_path;
+    std::string redacted;  // the script's own target, redacted, for a call that goes nowhere
+    if (d.forward) c.record.path = d.forward->target.log_target();
+    else c.record.path = redacted = redact_target(c.target);
 
     if (!d.forward) {
       if (d.who && d.env && d.area_)
