@@ -25,8 +25,8 @@ inline constexpr bool is_plain_stream = std::is_same_v<Stream, plain_stream>;
 
 // What a read or write on `stream` goes through: for plain TCP, the socket itself. Beast's
 // basic_stream wraps each operation in a composed one of its own (for timers the gateway does
-// not arm: deadline.hpp keeps the time) and hands the kernel a buffer sequence (recvmsg with a
-// vector) where the socket's own read of one buffer is a recv.
+// not arm: deadline.hpp keeps the time) and hands Asio a buffer sequence, which Asio reads
+// with recvmsg and a vector; the socket's own read of one buffer is a recv.
 template <class Stream>
 auto& io_object(Stream& stream) {
   if constexpr (is_plain_stream<Stream>) return stream.socket();
@@ -54,8 +54,9 @@ std::size_t send_now(plain_stream& stream, const ConstBuffers& buffers, error_co
   do {
     // One piece (a call's header) as send: the kernel need not copy in a message header and
     // a vector first.
-    n = count == 1 ? ::send(fd, pieces[0].iov_base, pieces[0].iov_len, MSG_DONTWAIT | MSG_NOSIGNAL)
-                   : ::sendmsg(fd, &message, MSG_DONTWAIT | MSG_NOSIGNAL);
+    n = count == 1
+            ? ::send(fd, pieces[0].iov_base, pieces[0].iov_len, MSG_DONTWAIT | MSG_NOSIGNAL)
+            : ::sendmsg(fd, &message, MSG_DONTWAIT | MSG_NOSIGNAL);
   } while (n < 0 && errno == EINTR);
   if (n >= 0) return static_cast<std::size_t>(n);
   if (errno == EAGAIN || errno == EWOULDBLOCK) ec = net::error::would_block;

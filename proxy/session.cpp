@@ -86,9 +86,8 @@ awaitable<error_code> read_header(Stream& stream, deadline& watch, deadline::clo
   error_code ec;
   while (!parse_buffered_header(parser, buffer, ec)) {
     watch.start_until(due);
-    auto [rec, n] =
-        co_await io_object(stream).async_read_some(buffer.prepare(beast::read_size(buffer, 65536)),
-                                        use_tuple_on<Stream>);
+    auto [rec, n] = co_await io_object(stream).async_read_some(
+        buffer.prepare(beast::read_size(buffer, 65536)), use_tuple_on<Stream>);
     watch.stop();
     if (rec) co_return read_failure(watch.reason(rec), parser);
     buffer.commit(n);
@@ -175,8 +174,8 @@ class session {
           auto cfg = shared_.snapshot();  // not held while idle
           watch_.start(first ? cfg->limit.client_header_timeout : cfg->limit.keepalive_timeout);
         }
-        auto [ec, n] = co_await io_object(stream_).async_read_some(buffer_.prepare(idle_read_bytes),
-                                                        use_tuple_on<Stream>);
+        auto [ec, n] = co_await io_object(stream_).async_read_some(
+            buffer_.prepare(idle_read_bytes), use_tuple_on<Stream>);
         watch_.stop();
         if (ec || n == 0) break;
         buffer_.commit(n);
