@@ -174,23 +174,22 @@ class script_connection {
   }
   // Waits (at most SO_RCVTIMEO) for the gateway to close the connection; true if it did,
   // sending nothing more.
-  bool closed_by_gateway() {
-    std::size_t before = pending_.size();
-    while (read_more()) {
-    }
-    return last_error_ == asio::error::eof && pending_.size() == before;
-  }
+  bool closed_by_gateway() { return ending() == asio::error::eof; }
   // The same for a script still sending when the gateway closes: bytes it never read make
   // the kernel end the connection with a reset instead.
   bool closed_or_reset_by_gateway() {
-    std::size_t before = pending_.size();
-    while (read_more()) {
-    }
-    return (last_error_ == asio::error::eof || last_error_ == asio::error::connection_reset) &&
-           pending_.size() == before;
+    const auto e = ending();
+    return e == asio::error::eof || e == asio::error::connection_reset;
   }
 
  private:
+  // Reads until the connection ends: how it ended, or no error if bytes came first.
+  boost::system::error_code ending() {
+    const std::size_t before = pending_.size();
+    while (read_more()) {
+    }
+    return pending_.size() == before ? last_error_ : boost::system::error_code{};
+  }
   bool read_more() {
     char buf[4096];
     std::size_t n = socket_.read_some(asio::buffer(buf), last_error_);
