@@ -4,6 +4,10 @@
 
 #include <array>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace almagate {
 
 namespace {
@@ -18,13 +22,31 @@ constexpr std::array<bool, 256> xml_special = [] {
   return table;
 }();
 
+// The first byte at or after `from` that XML escapes, else text.size(). Sixteen bytes at a
+// time where SSE2 is there: a refusal's message has none, and a byte at a time through the
+// table was half of building its body.
+std::size_t next_xml_special(std::string_view text, std::size_t from) {
+  std::size_t i = from;
+#if defined(__SSE2__)
+  for (; i + 16 <= text.size(); i += 16) {
+    const __m128i c = _mm_loadu_si128(reinterpret_cast<const __m128i*>(text.data() + i));
+    auto is = [&c](char special) { return _mm_cmpeq_epi8(c, _mm_set1_epi8(special)); };
+    const __m128i hit = _mm_or_si128(_mm_or_si128(is('<'), is('>')),
+                                     _mm_or_si128(_mm_or_si128(is('&'), is('"')), is('\'')));
+    if (const int found = _mm_movemask_epi8(hit))
+      return i + static_cast<unsigned>(__builtin_ctz(found));
+  }
+#endif
+  while (i < text.size() && !xml_special[static_cast<unsigned char>(text[i])]) ++i;
+  return i;
+}
+
 // Runs of text that need no escape go in one append each (refusals are answered at twice
-// the rate of forwarded calls: a byte at a time cost more than the rest of the body). The
-// runs are found with a table, not find_first_of: that calls memchr once per byte.
+// the rate of forwarded calls: a byte at a time cost more than the rest of the body).
 void append_xml_escaped(std::string& out, std::string_view text) {
   std::size_t run = 0;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (!xml_special[static_cast<unsigned char>(text[i])]) continue;
+  for (std::size_t i = next_xml_special(text, 0); i < text.size();
+       i = next_xml_special(text, run)) {
     out.append(text.substr(run, i - run));
     switch (text[i]) {
       case '<': out.append("&lt;"); break;

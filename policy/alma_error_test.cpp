@@ -137,6 +137,39 @@ TEST_CASE("XML error body: every byte, alone and between others, escaped as one 
   }
 }
 
+TEST_CASE("XML error body: a byte to escape found at every place of a text several blocks long") {
+  // The scan looks at 16 bytes at a time, then byte by byte: each place in a block, at a
+  // block's edges and in the tail.
+  auto message_of = [](const std::string& body) {
+    auto from = body.find("<errorMessage>") + 14;
+    return body.substr(from, body.find("</errorMessage>") - from);
+  };
+  const std::string filler = "The quota of client caiasoft-sync is used up for today";
+  for (std::size_t at = 0; at < filler.size(); ++at) {
+    for (char special : std::string_view("<>&\"'")) {
+      std::string text = filler;
+      text[at] = special;
+      std::string expected = filler.substr(0, at);
+      expected += special == '<'    ? "&lt;"
+                  : special == '>'  ? "&gt;"
+                  : special == '&'  ? "&amp;"
+                  : special == '"'  ? "&quot;"
+                                    : "&apos;";
+      expected += filler.substr(at + 1);
+      CAPTURE(at);
+      CAPTURE(special);
+      CHECK(message_of(alma_error_body(body_format::xml, "E", text, "t")) == expected);
+    }
+  }
+  // Two in a row, across the first block's edge; none at all.
+  std::string edge = filler;
+  edge[15] = '<';
+  edge[16] = '&';
+  CHECK(message_of(alma_error_body(body_format::xml, "E", edge, "t")) ==
+        filler.substr(0, 15) + "&lt;&amp;" + filler.substr(17));
+  CHECK(message_of(alma_error_body(body_format::xml, "E", filler, "t")) == filler);
+}
+
 TEST_CASE("an injected closing tag cannot end the message element early") {
   auto body = alma_error_body(body_format::xml, "INVALID_REQUEST",
                               "</errorMessage><errorCode>OK</errorCode>", "t");
