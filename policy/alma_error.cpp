@@ -23,8 +23,8 @@ constexpr std::array<bool, 256> xml_special = [] {
 }();
 
 // The first byte at or after `from` that XML escapes, else text.size(). Sixteen bytes at a
-// time where SSE2 is there: a refusal's message has none, and a byte at a time through the
-// table was half of building its body.
+// time where SSE2 is there: a refusal's texts hold one such byte or none, and a byte at a
+// time through the table was most of the cost of building its body.
 std::size_t next_xml_special(std::string_view text, std::size_t from) {
   std::size_t i = from;
 #if defined(__SSE2__)
