@@ -9,6 +9,28 @@
 using namespace almagate;
 
 namespace {
+// The reference XML escape: one byte at a time.
+std::string escaped_one_at_a_time(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '&': out += "&amp;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&apos;"; break;
+      default: out += c;
+    }
+  }
+  return out;
+}
+
+// The inside of an XML error body's errorMessage element.
+std::string xml_message_of(const std::string& body) {
+  auto from = body.find("<errorMessage>") + 14;
+  return body.substr(from, body.find("</errorMessage>") - from);
+}
+
 // The one error of a JSON error body, after checking the envelope.
 boost::json::object only_error(const std::string& body) {
   boost::system::error_code ec;
@@ -105,24 +127,6 @@ TEST_CASE("XML error body escapes markup in every field") {
 }
 
 TEST_CASE("XML error body: every byte, alone and between others, escaped as one at a time") {
-  auto one_at_a_time = [](std::string_view text) {
-    std::string out;
-    for (char c : text) {
-      switch (c) {
-        case '<': out += "&lt;"; break;
-        case '>': out += "&gt;"; break;
-        case '&': out += "&amp;"; break;
-        case '"': out += "&quot;"; break;
-        case '\'': out += "&apos;"; break;
-        default: out += c;
-      }
-    }
-    return out;
-  };
-  auto message_of = [](const std::string& body) {
-    auto from = body.find("<errorMessage>") + 14;
-    return body.substr(from, body.find("</errorMessage>") - from);
-  };
   for (int b = 0; b < 256; ++b) {
     const std::string c(1, static_cast<char>(b));
     // (Appended, not concatenated with +: GCC 12 warns wrongly about the latter.)
@@ -132,7 +136,8 @@ TEST_CASE("XML error body: every byte, alone and between others, escaped as one 
     after.append(c);
     for (const std::string& text : {c, between, repeated, after}) {
       CAPTURE(b);
-      CHECK(message_of(alma_error_body(body_format::xml, "E", text, "t")) == one_at_a_time(text));
+      CHECK(xml_message_of(alma_error_body(body_format::xml, "E", text, "t")) ==
+            escaped_one_at_a_time(text));
     }
   }
 }
@@ -140,34 +145,24 @@ TEST_CASE("XML error body: every byte, alone and between others, escaped as one 
 TEST_CASE("XML error body: a byte to escape found at every place of a text several blocks long") {
   // The scan looks at 16 bytes at a time, then byte by byte: each place in a block, at a
   // block's edges and in the tail.
-  auto message_of = [](const std::string& body) {
-    auto from = body.find("<errorMessage>") + 14;
-    return body.substr(from, body.find("</errorMessage>") - from);
-  };
   const std::string filler = "The quota of client caiasoft-sync is used up for today";
   for (std::size_t at = 0; at < filler.size(); ++at) {
     for (char special : std::string_view("<>&\"'")) {
       std::string text = filler;
       text[at] = special;
-      std::string expected = filler.substr(0, at);
-      expected += special == '<'    ? "&lt;"
-                  : special == '>'  ? "&gt;"
-                  : special == '&'  ? "&amp;"
-                  : special == '"'  ? "&quot;"
-                                    : "&apos;";
-      expected += filler.substr(at + 1);
       CAPTURE(at);
       CAPTURE(special);
-      CHECK(message_of(alma_error_body(body_format::xml, "E", text, "t")) == expected);
+      CHECK(xml_message_of(alma_error_body(body_format::xml, "E", text, "t")) ==
+            escaped_one_at_a_time(text));
     }
   }
   // Two in a row, across the first block's edge; none at all.
   std::string edge = filler;
   edge[15] = '<';
   edge[16] = '&';
-  CHECK(message_of(alma_error_body(body_format::xml, "E", edge, "t")) ==
+  CHECK(xml_message_of(alma_error_body(body_format::xml, "E", edge, "t")) ==
         filler.substr(0, 15) + "&lt;&amp;" + filler.substr(17));
-  CHECK(message_of(alma_error_body(body_format::xml, "E", filler, "t")) == filler);
+  CHECK(xml_message_of(alma_error_body(body_format::xml, "E", filler, "t")) == filler);
 }
 
 TEST_CASE("an injected closing tag cannot end the message element early") {
